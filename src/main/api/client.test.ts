@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createClient } from './client.ts';
+import { RepriseError } from './errors.ts';
+import { memoryChannel } from './memory-channel.ts';
+import { createService } from './service.ts';
+
+test('app.info returns real facts through the contract', async () => {
+  const channel = memoryChannel(createService({ dataDir: '/tmp/data', transport: 'memory' }));
+  const client = createClient(channel);
+  const info = await client.call('app.info', {});
+  assert.equal(info.dataDir, '/tmp/data');
+  assert.equal(info.nodeVersion, process.versions.node);
+  assert.match(info.onnxruntimeVersion, /^\d+\.\d+\.\d+/);
+  assert.equal(info.platform, process.platform);
+  assert.equal(info.transport, 'memory');
+  client.close();
+});
+
+test('unknown methods and invalid params come back as serialized errors', async () => {
+  const client = createClient(memoryChannel(createService({ dataDir: '/d', transport: 'memory' })));
+  await assert.rejects(
+    client.call('nope' as 'app.info', {}),
+    (e: unknown) => e instanceof RepriseError && e.title === 'Unknown method',
+  );
+  await assert.rejects(
+    client.call('app.info', { extra: 1 } as never),
+    (e: unknown) => e instanceof RepriseError && e.code === 'invalid_params' && /Invalid request/.test(e.title),
+  );
+});

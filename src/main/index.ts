@@ -1,0 +1,66 @@
+/** Electron's composition root: app lifecycle, the secure window, and wiring. Nothing else. */
+import { app, BrowserWindow, ipcMain, shell } from 'electron';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createService } from './api/service.ts';
+import { serveIpc } from './transport/ipc.ts';
+
+const dataDirFlag = process.argv.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length);
+const dataDirOverride = dataDirFlag ?? process.env.REPRISE_DATA_DIR;
+if (dataDirOverride) app.setPath('userData', dataDirOverride);
+
+const rendererIndex = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
+const preload = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+const trustedPrefix = devUrl ?? pathToFileURL(rendererIndex).href;
+const isTrustedUrl = (url: string): boolean =>
+  url === trustedPrefix || url.startsWith(`${trustedPrefix}#`) || (devUrl !== undefined && url.startsWith(devUrl));
+
+function createWindow(): void {
+  const win = new BrowserWindow({
+    width: 1200,
+    height: 800,
+    minWidth: 800,
+    minHeight: 560,
+    title: 'Reprise',
+    show: false,
+    webPreferences: {
+      preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: true,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  if (devUrl) void win.loadURL(devUrl);
+  else void win.loadFile(rendererIndex);
+}
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-navigate', (event, url) => {
+    if (!isTrustedUrl(url)) event.preventDefault();
+  });
+  contents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
+void app.whenReady().then(() => {
+  const service = createService({
+    dataDir: app.getPath('userData'),
+    transport: 'ipc',
+    electronVersion: process.versions.electron ?? null,
+  });
+  serveIpc(ipcMain, service, isTrustedUrl);
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,42 @@
+/** Browser mode's composition root: the same service, carried over a token-guarded loopback WebSocket. */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createService } from './api/service.ts';
+import { resolveDataDir } from './paths.ts';
+import { startBrowserServer } from './transport/websocket.ts';
+
+const HELP = `Usage: npm run serve -- [--port N] [--data-dir DIR] [--model DIR]
+Starts Reprise in browser mode on 127.0.0.1 and prints the URL to open (it carries a fresh token).`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      model: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0-65535, got ${values.port}`);
+  const dataDir = resolveDataDir(values['data-dir']);
+  const service = createService({ dataDir, transport: 'websocket' });
+  const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
+  const server = await startBrowserServer({ service, rendererDir, port });
+  console.log(`Reprise is running in browser mode. Open: ${server.url}`);
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`reprise: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,12 @@
+/** The renderer's single client. Which transport carries it is decided here and nowhere else. */
+import { createClient, type ApiClient } from '../../../main/api/client.ts';
+import type { RpcChannel } from '../../../main/api/contract.ts';
+import { websocketChannel } from './ws-channel.ts';
+
+declare global {
+  interface Window {
+    reprise?: RpcChannel;
+  }
+}
+
+export const api: ApiClient = createClient(window.reprise ?? websocketChannel());

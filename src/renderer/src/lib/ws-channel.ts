@@ -1,0 +1,33 @@
+/** Browser mode: the contract's message channel over the loopback WebSocket, token from the URL fragment. */
+import type { ClientMessage, RpcChannel, ServerMessage } from '../../../main/api/contract.ts';
+
+export function websocketChannel(loc: Location = window.location): RpcChannel {
+  const token = new URLSearchParams(loc.hash.slice(1)).get('token') ?? '';
+  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
+  const ws = new WebSocket(`${scheme}://${loc.host}/rpc?token=${encodeURIComponent(token)}`);
+  const listeners = new Set<(m: ServerMessage) => void>();
+  const backlog: string[] = [];
+  ws.addEventListener('open', () => backlog.splice(0).forEach((m) => ws.send(m)));
+  ws.addEventListener('message', (ev) => {
+    const msg = JSON.parse(String(ev.data)) as ServerMessage;
+    listeners.forEach((l) => l(msg));
+  });
+  ws.addEventListener('close', () => {
+    // Fail everything pending: the server restarted or the token was refused.
+    for (const l of listeners) l({ kind: 'result', id: -1, ok: false, error: { title: 'Disconnected' } });
+    connectionLost = true;
+  });
+  return {
+    send(message: ClientMessage) {
+      const data = JSON.stringify(message);
+      if (ws.readyState === WebSocket.OPEN) ws.send(data);
+      else if (ws.readyState === WebSocket.CONNECTING) backlog.push(data);
+    },
+    onMessage(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+export let connectionLost = false;
