@@ -1,0 +1,19 @@
+export type KvDtype = 'float32' | 'float16';
+export type KvArray = Float32Array | Uint16Array; // float16 travels as raw bits in Uint16Array
+export interface KvLayout {
+  numLayers: number;
+  numKvHeads: number;
+  headDim: number;
+  dtype: KvDtype;
+}
+/** K/V of the token range [start, start + tokens.length). Per layer, key and value are laid out [numKvHeads, n, headDim] row-major (batch 1). */
+export interface KvSlice {
+  layout: KvLayout;
+  start: number;
+  tokens: number[];
+  layers: Array<{ key: KvArray; value: KvArray }>;
+}
+
+export function sameLayout(a: KvLayout, b: KvLayout): boolean {
+  return a.numLayers === b.numLayers && a.numKvHeads === b.numKvHeads && a.headDim === b.headDim && a.dtype === b.dtype;
+}

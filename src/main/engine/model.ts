@@ -1,0 +1,104 @@
+// Loading a model folder into a session + IO map + tokenizer, and the ModelInfo the app sees.
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as ort from 'onnxruntime-node';
+import { parseConfig, type ModelConfig } from './config.ts';
+import { fingerprintModel } from './fingerprint.ts';
+import { mapIo, type IoMap } from './io-map.ts';
+import type { KvLayout } from './kv-types.ts';
+import { findModelFiles, type ModelFiles, type ProviderKind } from './model-files.ts';
+import { createSession, type ProviderRequest } from './providers.ts';
+import { ModelTokenizer } from './tokenizer.ts';
+
+export interface LoadOptions {
+  /** 'auto' (default) tries CUDA then CPU; 'cuda' also falls back to CPU, with the reason in info.providerReason. */
+  provider?: ProviderRequest;
+  /** Intra-op threads (default: available parallelism). */
+  threads?: number;
+  /** Force a variant file, e.g. 'model_fp16.onnx' (default: chosen per provider, reason in info.variantReason). */
+  variant?: string;
+  /** JSON file caching per-file SHA-256 by path+size+mtime; null disables the cache. Default: <tmpdir>/reprise-fingerprints.json */
+  fingerprintCachePath?: string | null;
+  /** Cap the context below config.json's max_position_embeddings (memory). */
+  maxContextLength?: number;
+}
+
+export interface ModelInfo {
+  name: string;
+  dir: string;
+  /** Chosen ONNX file name (e.g. 'model.onnx') and why. */
+  variant: string;
+  variantReason: string;
+  variants: string[];
+  onnxFile: string;
+  externalDataFiles: string[];
+  /** hex SHA-256 over onnx + external data + tokenizer.json + config.json bytes, plus the KV dtype/layout. */
+  fingerprint: string;
+  layout: KvLayout;
+  contextLength: number;
+  vocabSize: number;
+  eosTokenIds: number[];
+  bosTokenId: number | null;
+  modelType: string;
+  provider: ProviderKind;
+  providerReason: string;
+  hasPositionIds: boolean;
+  hasChatTemplate: boolean;
+  threads: number;
+  generationDefaults: ModelConfig['generationDefaults'];
+  loadMs: number;
+}
+
+export interface LoadedModel {
+  files: ModelFiles;
+  config: ModelConfig;
+  io: IoMap;
+  session: ort.InferenceSession;
+  tokenizer: ModelTokenizer;
+  info: ModelInfo;
+}
+
+export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+  const t0 = performance.now();
+  const request = opts.provider ?? 'auto';
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  // Variant preference depends on the provider; CUDA is only preferred when it is requested explicitly,
+  // since on most machines 'auto' ends up on CPU.
+  const files = findModelFiles(dir, { variant: opts.variant, provider: request === 'cuda' ? 'cuda' : 'cpu' });
+  const config = parseConfig(files.config, files.generationConfig);
+  const tokenizer = ModelTokenizer.load(files.tokenizer, files.tokenizerConfig);
+  const { session, provider, providerReason } = await createSession(files.onnx, request, threads);
+  const io = mapIo(session.inputMetadata, session.outputMetadata, config, files.onnx);
+  const cachePath =
+    opts.fingerprintCachePath === undefined ? join(tmpdir(), 'reprise-fingerprints.json') : opts.fingerprintCachePath;
+  const { fingerprint } = await fingerprintModel(
+    [files.onnx, ...files.externalData, files.tokenizer, files.config],
+    io.layout,
+    cachePath,
+  );
+  const contextLength = Math.min(config.contextLength, opts.maxContextLength ?? Infinity);
+  const info: ModelInfo = {
+    name: files.name,
+    dir: files.dir,
+    variant: files.variant,
+    variantReason: files.variantReason,
+    variants: files.variants,
+    onnxFile: files.onnx,
+    externalDataFiles: files.externalData,
+    fingerprint,
+    layout: io.layout,
+    contextLength,
+    vocabSize: config.vocabSize,
+    eosTokenIds: config.eosTokenIds,
+    bosTokenId: config.bosTokenId,
+    modelType: config.modelType,
+    provider,
+    providerReason,
+    hasPositionIds: io.positionIds !== null,
+    hasChatTemplate: tokenizer.hasChatTemplate,
+    threads,
+    generationDefaults: config.generationDefaults,
+    loadMs: Math.round(performance.now() - t0),
+  };
+  return { files, config, io, session, tokenizer, info };
+}
