@@ -1,0 +1,103 @@
+// Building the token log of a new turn (DESIGN invariant 1) and fitting it into the context window.
+import type { ChatMessage, Engine } from '../engine/index.ts';
+import type { Message } from '../store/types.ts';
+import { ChatError } from './types.ts';
+
+export interface TurnLog {
+  /** The whole token log the reply is generated after. */
+  log: number[];
+  /** What the user message stores: its delta, or the whole log when `logReset`. */
+  userTokenIds: number[];
+  logReset: boolean;
+  /** With logReset: the first path message kept in the log. */
+  contextFromId: string | null;
+  droppedMessages: number;
+}
+
+function chatMessages(systemPrompt: string, msgs: readonly Pick<Message, 'role' | 'content'>[]): ChatMessage[] {
+  const out: ChatMessage[] = systemPrompt ? [{ role: 'system', content: systemPrompt }] : [];
+  for (const m of msgs) out.push({ role: m.role, content: m.content });
+  return out;
+}
+
+/**
+ * @param history  path messages before the user message that are in `prevLog` (the context window)
+ * @param prevLog  the exact token log after `history`, or null when some message never ran (imports)
+ * @param reserve  tokens to keep free for the reply
+ */
+export async function buildTurnLog(
+  engine: Engine,
+  o: {
+    systemPrompt: string;
+    history: Message[];
+    userId: string;
+    userText: string;
+    prevLog: number[] | null;
+    contextLength: number;
+    reserve: number;
+  },
+): Promise<TurnLog> {
+  const user = { role: 'user' as const, content: o.userText };
+  let t: TurnLog;
+  if (o.prevLog) {
+    const d = await engine.chatDelta(chatMessages(o.systemPrompt, [...o.history, user]), o.prevLog);
+    t =
+      d.keep === o.prevLog.length
+        ? {
+            log: [...o.prevLog, ...d.append],
+            userTokenIds: d.append,
+            logReset: false,
+            contextFromId: null,
+            droppedMessages: 0,
+          }
+        : {
+            log: [...o.prevLog.slice(0, d.keep), ...d.append],
+            userTokenIds: [],
+            logReset: true,
+            contextFromId: o.history[0]?.id ?? o.userId,
+            droppedMessages: 0,
+          };
+  } else {
+    const d = await engine.chatDelta(chatMessages(o.systemPrompt, [...o.history, user]), []);
+    t = {
+      log: d.append,
+      userTokenIds: [],
+      logReset: true,
+      contextFromId: o.history[0]?.id ?? o.userId,
+      droppedMessages: 0,
+    };
+  }
+  if (t.log.length + o.reserve > o.contextLength) t = await dropOldest(engine, o, t);
+  if (t.logReset) t.userTokenIds = t.log;
+  return t;
+}
+
+/** Context overflow: drop whole turns from the front (the system prompt stays) and re-render until it fits. */
+async function dropOldest(engine: Engine, o: Parameters<typeof buildTurnLog>[1], t: TurnLog): Promise<TurnLog> {
+  const user = { role: 'user' as const, content: o.userText };
+  let best: TurnLog | null = null;
+  for (let k = 1; k <= o.history.length; k++) {
+    // start the kept history at a user message so turns stay whole
+    if (k < o.history.length && o.history[k]!.role !== 'user') continue;
+    const kept = o.history.slice(k);
+    const d = await engine.chatDelta(chatMessages(o.systemPrompt, [...kept, user]), []);
+    best = {
+      log: d.append,
+      userTokenIds: [],
+      logReset: true,
+      contextFromId: kept[0]?.id ?? o.userId,
+      droppedMessages: k,
+    };
+    if (d.append.length + o.reserve <= o.contextLength) return best;
+  }
+  best ??= t;
+  if (best.log.length >= o.contextLength) {
+    throw new ChatError(
+      'Message too long for the model',
+      `the prompt needs ${best.log.length} tokens; the model's context window is ${o.contextLength}`,
+      'Shorten the message or the system prompt.',
+      'CONTEXT_TOO_SMALL',
+    );
+  }
+  return best; // fits, with less room than asked for the reply (generation stops at 'contextFull')
+}

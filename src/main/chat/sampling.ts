@@ -1,0 +1,21 @@
+// Conversation sampling settings -> engine options. temperature 0 means greedy (and reproducible).
+import type { SamplingOptions } from '../engine/index.ts';
+import type { Sampling } from '../store/types.ts';
+
+export const DEFAULT_MAX_TOKENS = 512;
+
+/** `modelDefaults` is the model's generation_config (doSample false = greedy unless the conversation says otherwise). */
+export function engineSampling(s: Sampling, model: SamplingOptions & { doSample?: boolean } = {}): SamplingOptions {
+  const { doSample, ...modelDefaults } = model;
+  const temperature = s.temperature ?? (doSample === false ? 0 : modelDefaults.temperature);
+  if (temperature === 0)
+    return { greedy: true, ...(s.repetitionPenalty ? { repetitionPenalty: s.repetitionPenalty } : {}) };
+  const o: SamplingOptions = { ...modelDefaults };
+  if (temperature !== undefined) o.temperature = temperature;
+  if (s.topK !== undefined) o.topK = s.topK;
+  if (s.topP !== undefined) o.topP = s.topP;
+  if (s.minP !== undefined) o.minP = s.minP;
+  if (s.repetitionPenalty !== undefined) o.repetitionPenalty = s.repetitionPenalty;
+  if (s.seed != null) o.seed = s.seed;
+  return o;
+}

@@ -1,0 +1,281 @@
+// ChatService: conversations + turns over one engine and one store. Turns run one at a time (one live
+// generator, whose state is reused when the next turn continues the same token log).
+import type { Engine, Generator } from '../engine/index.ts';
+import { type CodecName } from '../kv/codec/types.ts';
+import { DEFAULT_BLOCK_SIZE, type KvLogger, kvContext } from '../kv/context.ts';
+import { chainFor } from '../kv/hash.ts';
+import { storedPrefix } from '../kv/resume.ts';
+import {
+  exportBundle,
+  exportJsonText,
+  exportMarkdown,
+  importFile,
+  type ImportOutcome,
+} from '../store/exchange/index.ts';
+import type { Store } from '../store/store.ts';
+import type { SearchHit } from '../store/search.ts';
+import type { Conversation, Message, Sampling } from '../store/types.ts';
+import { runTurn } from './turn.ts';
+import { ChatError, type NewConversationInput, type TurnHandlers, type TurnOutcome, errorInfo } from './types.ts';
+
+export interface ChatServiceOptions {
+  store: Store;
+  engine?: Engine | null;
+  logger?: KvLogger;
+  /** Tokens per KV block (default 64). */
+  blockSize?: number;
+  /** KV cache budget in MB (default 2048). */
+  cacheBudgetMb?: number;
+  defaultCodec?: CodecName;
+}
+
+export type ExportFormat = 'json' | 'markdown' | 'bundle';
+export interface ExportResult {
+  filename: string;
+  mime: string;
+  data: Buffer;
+}
+
+export interface ConversationCacheInfo {
+  cachedTokens: number;
+  totalTokens: number;
+  storedBytes: number;
+  rawBytes: number;
+}
+
+export class ChatService {
+  readonly store: Store;
+  private eng: Engine | null;
+  private gen: Generator | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly logger: KvLogger;
+  readonly blockSize: number;
+  cacheBudgetMb: number;
+  defaultCodec: CodecName;
+
+  constructor(o: ChatServiceOptions) {
+    this.store = o.store;
+    this.eng = o.engine ?? null;
+    this.logger = o.logger ?? { warn: (m, d) => console.warn(m, d ?? '') };
+    this.blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
+    this.cacheBudgetMb = o.cacheBudgetMb ?? 2048;
+    this.defaultCodec = o.defaultCodec ?? 'exact';
+  }
+
+  get engine(): Engine | null {
+    return this.eng;
+  }
+
+  /** Swaps the model (the caller owns engines). The live generator belongs to the old one and goes. */
+  async setEngine(engine: Engine | null): Promise<void> {
+    await this.serial(async () => {
+      await this.dropGenerator();
+      this.eng = engine;
+    });
+  }
+
+  // ---- conversations -------------------------------------------------------------------------------
+
+  createConversation(input: NewConversationInput = {}): Conversation {
+    return this.store.conversations.create({ ...input, codec: input.codec ?? this.defaultCodec });
+  }
+
+  listConversations(opts?: { limit?: number; offset?: number }): Array<Conversation & { messageCount: number }> {
+    return this.store.conversations.list(opts).map((c) => ({ ...c, messageCount: this.store.messages.count(c.id) }));
+  }
+
+  /** The conversation and its active path, root first. */
+  getConversation(id: string): { conversation: Conversation; messages: Message[] } {
+    const conversation = this.store.conversations.require(id);
+    return { conversation, messages: this.store.messages.path(conversation.activeLeafId) };
+  }
+
+  renameConversation(id: string, title: string): Conversation {
+    this.store.conversations.rename(id, title);
+    return this.store.conversations.require(id);
+  }
+
+  updateConversation(
+    id: string,
+    patch: { systemPrompt?: string; sampling?: Sampling; codec?: CodecName },
+  ): Conversation {
+    return this.store.conversations.update(id, patch);
+  }
+
+  deleteConversation(id: string): { deleted: boolean; freedBlocks: number } {
+    const before = this.store.blocks.usage().blocks;
+    const deleted = this.store.conversations.delete(id);
+    return { deleted, freedBlocks: before - this.store.blocks.usage().blocks };
+  }
+
+  search(text: string, limit?: number): SearchHit[] {
+    return this.store.search(text, limit);
+  }
+
+  /** Shows the branch through `messageId` (its newest continuation). */
+  switchBranch(o: { messageId: string }): Conversation {
+    const m = this.store.messages.require(o.messageId);
+    this.store.conversations.setActiveLeaf(m.conversationId, this.store.messages.newestLeaf(m.id));
+    return this.store.conversations.require(m.conversationId);
+  }
+
+  // ---- turns ---------------------------------------------------------------------------------------
+
+  /** `parentMessageId`: undefined = after the active leaf; null = a new root message. */
+  sendMessage(
+    o: { conversationId: string; text: string; parentMessageId?: string | null },
+    h: TurnHandlers = {},
+  ): Promise<TurnOutcome> {
+    return this.turn(h, () => {
+      const conv = this.store.conversations.require(o.conversationId);
+      const parentId = o.parentMessageId === undefined ? conv.activeLeafId : o.parentMessageId;
+      if (parentId && this.store.messages.require(parentId).conversationId !== conv.id)
+        throw new ChatError('Invalid parent message', `${parentId} is not in conversation ${conv.id}`);
+      if (!o.text.trim())
+        throw new ChatError('Empty message', 'there is nothing to send', 'Type a message first.', 'EMPTY_MESSAGE');
+      return { conv, parentId, userText: o.text };
+    });
+  }
+
+  /** A new reply to the same user message, as a sibling branch. */
+  regenerate(o: { conversationId: string; assistantMessageId: string }, h: TurnHandlers = {}): Promise<TurnOutcome> {
+    return this.turn(h, () => {
+      const conv = this.store.conversations.require(o.conversationId);
+      const a = this.store.messages.require(o.assistantMessageId);
+      if (a.conversationId !== conv.id || a.role !== 'assistant' || !a.parentId)
+        throw new ChatError('Cannot regenerate', `${a.id} is not an assistant reply of conversation ${conv.id}`);
+      const user = this.store.messages.require(a.parentId);
+      return { conv, parentId: user.parentId, userText: user.content, existingUser: user };
+    });
+  }
+
+  /** Edits a user message by adding a sibling with the new text (a new branch) and replying to it. */
+  editUserMessage(o: { messageId: string; text: string }, h: TurnHandlers = {}): Promise<TurnOutcome> {
+    return this.turn(h, () => {
+      const m = this.store.messages.require(o.messageId);
+      if (m.role !== 'user') throw new ChatError('Cannot edit', 'only user messages can be edited');
+      if (!o.text.trim()) throw new ChatError('Empty message', 'there is nothing to send', undefined, 'EMPTY_MESSAGE');
+      return { conv: this.store.conversations.require(m.conversationId), parentId: m.parentId, userText: o.text };
+    });
+  }
+
+  private turn(h: TurnHandlers, spec: () => Parameters<typeof runTurn>[1]): Promise<TurnOutcome> {
+    return this.serial(async () => {
+      try {
+        const engine = this.eng;
+        if (!engine)
+          throw new ChatError('No model loaded', 'the chat needs a model', 'Open a model first.', 'NO_MODEL');
+        return await runTurn(
+          {
+            store: this.store,
+            engine,
+            generator: () => this.generator(engine),
+            logger: this.logger,
+            blockSize: this.blockSize,
+            cacheBudgetMb: this.cacheBudgetMb,
+          },
+          spec(),
+          h,
+        );
+      } catch (err) {
+        // the engine state may be half-way through something: start clean next turn
+        await this.dropGenerator();
+        h.onEvent?.({ type: 'error', error: errorInfo(err) });
+        throw err;
+      }
+    });
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async generator(engine: Engine): Promise<Generator> {
+    this.gen ??= await engine.createGenerator();
+    return this.gen;
+  }
+
+  private async dropGenerator(): Promise<void> {
+    const g = this.gen;
+    this.gen = null;
+    await g?.dispose().catch(() => {});
+  }
+
+  // ---- cache ---------------------------------------------------------------------------------------
+
+  /** How much of the active path's token log is restorable now (with the loaded model). */
+  cacheInfo(conversationId: string): ConversationCacheInfo {
+    const c = this.store.conversations.require(conversationId);
+    const log = this.store.messages.tokenLog(c.activeLeafId) ?? [];
+    const info = { cachedTokens: 0, totalTokens: log.length, storedBytes: 0, rawBytes: 0 };
+    if (!this.eng || log.length === 0) return info;
+    const ctx = kvContext({
+      fingerprint: this.eng.info.fingerprint,
+      layout: this.eng.info.layout,
+      codec: c.codec,
+      blockSize: this.blockSize,
+    });
+    info.cachedTokens = storedPrefix(log, ctx, this.store.blocks);
+    for (const b of chainFor(log.slice(0, info.cachedTokens), this.blockSize, ctx.extra)) {
+      const i = this.store.blocks.info(b.hash);
+      if (i) {
+        info.storedBytes += i.storedBytes;
+        info.rawBytes += i.rawBytes;
+      }
+    }
+    return info;
+  }
+
+  cacheUsage(): { budgetBytes: number; usedBytes: number; blocks: number } {
+    const u = this.store.blocks.usage();
+    return { budgetBytes: Math.floor(this.cacheBudgetMb * 1024 * 1024), usedBytes: u.storedBytes, blocks: u.blocks };
+  }
+
+  setCacheBudget(mb: number): number {
+    this.cacheBudgetMb = mb;
+    return this.store.enforceBudget(mb);
+  }
+
+  // ---- export / import -----------------------------------------------------------------------------
+
+  exportConversations(o: { ids?: string[]; format: ExportFormat }): ExportResult {
+    const stamp = new Date().toISOString().slice(0, 10);
+    if (o.format === 'bundle') {
+      const id = o.ids?.[0];
+      if (!id || o.ids!.length !== 1)
+        throw new ChatError(
+          'Cannot export bundle',
+          'a bundle holds exactly one conversation',
+          'Choose one conversation.',
+        );
+      return {
+        filename: `${slug(this.store.conversations.require(id).title)}.reprise`,
+        mime: 'application/octet-stream',
+        data: exportBundle(this.store, id),
+      };
+    }
+    const name = o.ids?.length === 1 ? slug(this.store.conversations.require(o.ids[0]!).title) : `reprise-${stamp}`;
+    if (o.format === 'markdown')
+      return { filename: `${name}.md`, mime: 'text/markdown', data: Buffer.from(exportMarkdown(this.store, o.ids)) };
+    return { filename: `${name}.json`, mime: 'application/json', data: Buffer.from(exportJsonText(this.store, o.ids)) };
+  }
+
+  importFile(bytes: Uint8Array): ImportOutcome {
+    return importFile(this.store, bytes);
+  }
+
+  async close(): Promise<void> {
+    await this.serial(() => this.dropGenerator());
+  }
+}
+
+function slug(title: string): string {
+  return (
+    title
+      .replace(/[^\p{L}\p{N}]+/gu, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'conversation'
+  );
+}

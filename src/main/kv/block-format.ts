@@ -1,0 +1,139 @@
+// One stored block: a fixed header (identity + layout), the codec body, and a SHA-256 over both.
+// The header repeats the block hash so a blob can never be served under another block's identity.
+import { createHash } from 'node:crypto';
+import type { KvDtype, KvLayout, KvSlice } from '../engine/kv-types.ts';
+import { decodeExact, encodeExact } from './codec/exact.ts';
+import { decodeQuant, encodeQuant } from './codec/quant.ts';
+import { type LayerKv, layerElems } from './codec/tensors.ts';
+import type { CodecName } from './codec/types.ts';
+import type { BlockHash, BlockKind } from './hash.ts';
+
+const MAGIC = 0x42564b52; // 'RKVB' little-endian
+const VERSION = 1;
+const HEADER = 60;
+const CHECKSUM = 32;
+const CODECS: CodecName[] = ['exact', 'int8', 'int4'];
+const DTYPES: KvDtype[] = ['float32', 'float16'];
+
+export type BlockErrorReason = 'truncated' | 'checksum' | 'header' | 'mismatch' | 'body';
+export class BlockError extends Error {
+  constructor(
+    readonly reason: BlockErrorReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BlockError';
+  }
+}
+
+export interface BlockHeader {
+  codec: CodecName;
+  kind: BlockKind;
+  layout: KvLayout;
+  start: number;
+  count: number;
+  hash: BlockHash;
+}
+
+/** Encodes `slice` (exactly the block's tokens). `codec` may fall back to exact for non-finite data. */
+export async function encodeBlock(
+  slice: KvSlice,
+  hash: BlockHash,
+  kind: BlockKind,
+  codec: CodecName,
+): Promise<{ data: Buffer; codec: CodecName }> {
+  const { layout } = slice;
+  const count = slice.tokens.length;
+  let body: Buffer | null = null;
+  let used = codec;
+  if (codec !== 'exact') body = await encodeQuant(slice.layers, layout, count, codec === 'int8' ? 8 : 4);
+  if (!body) {
+    used = 'exact';
+    body = await encodeExact(slice.layers, layout);
+  }
+  const data = Buffer.allocUnsafe(HEADER + body.length + CHECKSUM);
+  data.writeUInt32LE(MAGIC, 0);
+  data.writeUInt8(VERSION, 4);
+  data.writeUInt8(CODECS.indexOf(used), 5);
+  data.writeUInt8(DTYPES.indexOf(layout.dtype), 6);
+  data.writeUInt8(kind === 'full' ? 0 : 1, 7);
+  data.writeUInt16LE(layout.numLayers, 8);
+  data.writeUInt16LE(layout.numKvHeads, 10);
+  data.writeUInt16LE(layout.headDim, 12);
+  data.writeUInt16LE(0, 14);
+  data.writeUInt32LE(slice.start, 16);
+  data.writeUInt32LE(count, 20);
+  data.write(hash, 24, 32, 'hex');
+  data.writeUInt32LE(body.length, 56);
+  body.copy(data, HEADER);
+  createHash('sha256')
+    .update(data.subarray(0, HEADER + body.length))
+    .digest()
+    .copy(data, HEADER + body.length);
+  return { data, codec: used };
+}
+
+/** Verifies length, checksum and header fields; cheap (no decompression). */
+export function readHeader(data: Uint8Array): BlockHeader {
+  const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (b.length < HEADER + CHECKSUM)
+    throw new BlockError('truncated', `block is ${b.length} bytes, shorter than its header`);
+  if (b.readUInt32LE(0) !== MAGIC) throw new BlockError('header', 'not a Reprise KV block (bad magic)');
+  if (b.readUInt8(4) !== VERSION) throw new BlockError('header', `unsupported block version ${b.readUInt8(4)}`);
+  const bodyLen = b.readUInt32LE(56);
+  if (b.length !== HEADER + bodyLen + CHECKSUM)
+    throw new BlockError('truncated', `block is ${b.length} bytes, header says ${HEADER + bodyLen + CHECKSUM}`);
+  const sum = createHash('sha256')
+    .update(b.subarray(0, HEADER + bodyLen))
+    .digest();
+  if (!sum.equals(b.subarray(HEADER + bodyLen))) throw new BlockError('checksum', 'block checksum mismatch');
+  const codec = CODECS[b.readUInt8(5)];
+  const dtype = DTYPES[b.readUInt8(6)];
+  if (!codec || !dtype) throw new BlockError('header', 'unknown codec or dtype in block header');
+  return {
+    codec,
+    kind: b.readUInt8(7) === 0 ? 'full' : 'tail',
+    layout: { numLayers: b.readUInt16LE(8), numKvHeads: b.readUInt16LE(10), headDim: b.readUInt16LE(12), dtype },
+    start: b.readUInt32LE(16),
+    count: b.readUInt32LE(20),
+    hash: b.subarray(24, 56).toString('hex') as BlockHash,
+  };
+}
+
+export interface BlockExpectation {
+  hash: BlockHash;
+  layout: KvLayout;
+  start: number;
+  tokens: number[];
+}
+
+/** Full verification + decode into a slice of the layout's dtype. Throws BlockError on anything off. */
+export async function decodeBlock(data: Uint8Array, expect: BlockExpectation): Promise<KvSlice> {
+  const h = readHeader(data);
+  const e = expect.layout;
+  if (h.hash !== expect.hash) throw new BlockError('mismatch', 'block header names another block');
+  if (
+    h.layout.dtype !== e.dtype ||
+    h.layout.numLayers !== e.numLayers ||
+    h.layout.numKvHeads !== e.numKvHeads ||
+    h.layout.headDim !== e.headDim
+  ) {
+    throw new BlockError('mismatch', 'block KV layout/dtype differs from the model');
+  }
+  if (h.start !== expect.start || h.count !== expect.tokens.length)
+    throw new BlockError('mismatch', 'block token range differs');
+  const body = data.subarray(HEADER, data.byteLength - CHECKSUM);
+  let layers: LayerKv[];
+  try {
+    layers =
+      h.codec === 'exact'
+        ? await decodeExact(body, e, h.count)
+        : await decodeQuant(body, e, h.count, h.codec === 'int8' ? 8 : 4);
+  } catch (err) {
+    throw new BlockError('body', `block body does not decode: ${(err as Error).message}`);
+  }
+  const n = layerElems(e, h.count);
+  if (layers.length !== e.numLayers || layers.some((l) => l.key.length !== n || l.value.length !== n))
+    throw new BlockError('body', 'block body has the wrong size');
+  return { layout: e, start: h.start, tokens: expect.tokens.slice(), layers };
+}

@@ -1,0 +1,35 @@
+// Everything that decides whether a stored block may be used: model fingerprint, KV layout/dtype,
+// codec (all three go into every block hash) and the block size.
+import type { KvLayout } from '../engine/kv-types.ts';
+import type { CodecName } from './codec/types.ts';
+import { extraKeysDigest } from './hash.ts';
+
+export const DEFAULT_BLOCK_SIZE = 64;
+
+export interface KvContext {
+  fingerprint: string;
+  layout: KvLayout;
+  codec: CodecName;
+  blockSize: number;
+  /** Digest of the extra keys, computed once. */
+  extra: Buffer;
+}
+
+export function kvContext(o: {
+  fingerprint: string;
+  layout: KvLayout;
+  codec: CodecName;
+  blockSize?: number;
+}): KvContext {
+  const blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
+  if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > 4096)
+    throw new Error(`invalid KV block size ${blockSize}`);
+  return { fingerprint: o.fingerprint, layout: { ...o.layout }, codec: o.codec, blockSize, extra: extraKeysDigest(o) };
+}
+
+export interface KvLogger {
+  warn(msg: string, data?: Record<string, unknown>): void;
+  info?(msg: string, data?: Record<string, unknown>): void;
+}
+
+export const silentLogger: KvLogger = { warn() {} };

@@ -1,0 +1,10 @@
+export * from './hash.ts';
+export * from './context.ts';
+export * from './block-format.ts';
+export * from './block-store.ts';
+export * from './snapshot.ts';
+export * from './resume.ts';
+export * from './budget.ts';
+export * from './codec/types.ts';
+export { concatSlices, subSlice, rawKvBytes, fp16KvBytes } from './codec/tensors.ts';
+export { toHalf, fromHalf, halfArrayToFloat } from './fp16.ts';

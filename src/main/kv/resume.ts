@@ -1,0 +1,159 @@
+// Resume: walk the hash chain of a token log and restore the longest valid prefix. Anything wrong
+// (missing block, checksum mismatch, other model/dtype/codec) stops the walk there; the caller
+// prefills the rest. Never throws for bad data: wrong output and crashes are both worse than a prefill.
+import type { KvSlice } from '../engine/kv-types.ts';
+import { BlockError, decodeBlock } from './block-format.ts';
+import type { BlockSource } from './block-store.ts';
+import { subSlice } from './codec/tensors.ts';
+import type { KvContext, KvLogger } from './context.ts';
+import { type BlockHash, type ChainBlock, ROOT_HASH, hashBlock } from './hash.ts';
+
+export interface RestorePlan {
+  slices: KvSlice[];
+  restoredTokens: number;
+  /** Blocks used (to mark recently used). */
+  used: BlockHash[];
+  /** Blocks found but unusable (corrupt / mismatched): the caller should drop them so they get rewritten. */
+  bad: BlockHash[];
+  /** Why the walk stopped before the end of the log, if it did. */
+  stop?: { at: number; reason: 'missing' | 'corrupt' | 'limit' };
+  storedBytes: number;
+}
+
+export interface RestoreOptions {
+  /** Restore at most this many tokens (e.g. N-1 when the last token must run again for logits). */
+  maxTokens?: number;
+  /**
+   * Log lengths at which a partial tail block may be stored — a tail is keyed by its exact length, so
+   * it is found only where a save ended: typically the previous turn's end and the log's own end.
+   */
+  tailEnds?: number[];
+  logger: KvLogger;
+}
+
+/** Candidate blocks in walk order: every full block; tails are tried where the full chain stops. */
+function* walk(
+  log: number[],
+  ctx: KvContext,
+  tailEnds: number[],
+  present: (b: ChainBlock) => boolean,
+): Generator<ChainBlock> {
+  const B = ctx.blockSize;
+  let parent = ROOT_HASH;
+  for (let start = 0; ; start += B) {
+    if (start + B <= log.length) {
+      const full: ChainBlock = {
+        hash: hashBlock(parent, log.slice(start, start + B), ctx.extra, 'full'),
+        parentHash: parent,
+        kind: 'full',
+        start,
+        count: B,
+      };
+      if (present(full)) {
+        yield full;
+        parent = full.hash;
+        continue;
+      }
+    }
+    // the full chain stops here: the longest stored tail within this block, if any
+    const ends = [...new Set(tailEnds)]
+      .filter((e) => e > start && e < start + B && e <= log.length)
+      .sort((a, b) => b - a);
+    for (const e of ends) {
+      const tail: ChainBlock = {
+        hash: hashBlock(parent, log.slice(start, e), ctx.extra, 'tail'),
+        parentHash: parent,
+        kind: 'tail',
+        start,
+        count: e - start,
+      };
+      if (present(tail)) {
+        yield tail;
+        break;
+      }
+    }
+    return;
+  }
+}
+
+export async function planRestore(
+  log: number[],
+  ctx: KvContext,
+  source: BlockSource,
+  opts: RestoreOptions,
+): Promise<RestorePlan> {
+  const max = Math.min(opts.maxTokens ?? log.length, log.length);
+  const plan: RestorePlan = { slices: [], restoredTokens: 0, used: [], bad: [], storedBytes: 0 };
+  const has = (b: ChainBlock) => {
+    try {
+      return source.hasBlock(b.hash);
+    } catch {
+      return false;
+    }
+  };
+  // 1. the candidate chain and its payloads (synchronous reads)
+  const found: Array<{ b: ChainBlock; data: Uint8Array }> = [];
+  for (const b of walk(log, ctx, opts.tailEnds ?? [log.length], has)) {
+    if (b.start >= max) {
+      plan.stop = { at: b.start, reason: 'limit' };
+      break;
+    }
+    let data: Uint8Array | undefined;
+    try {
+      data = source.blockData(b.hash);
+    } catch (err) {
+      opts.logger.warn('kv: reading a block failed; prefilling from here', { at: b.start, error: String(err) });
+    }
+    if (!data) {
+      plan.stop = { at: b.start, reason: 'missing' };
+      break;
+    }
+    found.push({ b, data });
+  }
+  // 2. decode all at once: zstd runs on the thread pool while finished blocks are unshuffled/dequantized here
+  const decoded = await Promise.allSettled(
+    found.map(({ b, data }) =>
+      decodeBlock(data, {
+        hash: b.hash,
+        layout: ctx.layout,
+        start: b.start,
+        tokens: log.slice(b.start, b.start + b.count),
+      }),
+    ),
+  );
+  // 3. the valid prefix
+  for (const [i, r] of decoded.entries()) {
+    const { b, data } = found[i]!;
+    if (r.status === 'rejected') {
+      const err = r.reason as Error;
+      const reason = err instanceof BlockError ? err.reason : 'body';
+      opts.logger.warn(
+        `kv: unusable block at token ${b.start} (${reason}: ${err.message}); falling back to the valid prefix and prefilling the rest`,
+        { hash: b.hash },
+      );
+      plan.bad.push(b.hash);
+      plan.stop = { at: b.start, reason: 'corrupt' };
+      break;
+    }
+    let slice = r.value;
+    if (b.start + b.count > max) slice = subSlice(slice, 0, max - b.start);
+    plan.slices.push(slice);
+    plan.used.push(b.hash);
+    plan.storedBytes += data.byteLength;
+    plan.restoredTokens = slice.start + slice.tokens.length;
+  }
+  if (!plan.stop && plan.restoredTokens < max) plan.stop = { at: plan.restoredTokens, reason: 'missing' };
+  return plan;
+}
+
+/** Tokens of `log` covered by stored blocks, by presence only (no decode): decides whether restoring can beat what is live. */
+export function storedPrefix(
+  log: number[],
+  ctx: KvContext,
+  source: Pick<BlockSource, 'hasBlock'>,
+  tailEnds: number[] = [log.length],
+): number {
+  let n = 0;
+  for (const b of walk(log, ctx, tailEnds, (x) => source.hasBlock(x.hash))) n = b.start + b.count;
+  return n;
+}

@@ -1,0 +1,56 @@
+// Writing a snapshot: only the part of the cache not yet stored is exported and encoded, so saving a
+// turn costs O(new tokens + one block) whatever the history's length.
+import type { KvSlice } from '../engine/kv-types.ts';
+import { encodeBlock } from './block-format.ts';
+import type { BlockSource, NewBlock } from './block-store.ts';
+import { rawKvBytes, subSlice } from './codec/tensors.ts';
+import type { KvContext } from './context.ts';
+import { type BlockHash, chainFor } from './hash.ts';
+
+export type ExportKv = (start: number, end: number) => Promise<KvSlice>;
+
+export interface SnapshotResult {
+  /** Blocks to insert (not already stored). */
+  blocks: NewBlock[];
+  /** Every block covering [firstBlockStart, log.length): the new owner references all of them. */
+  refs: BlockHash[];
+  /** Tokens exported from the engine. */
+  exportedTokens: number;
+}
+
+/**
+ * Encodes blocks for `log` from token `from` on (from = tokens already covered by stored blocks).
+ * The range starts at the block boundary at or below `from`: that block is partial or missing so far.
+ * Full blocks use the context's codec; the partial tail (the most recent < blockSize tokens) is always
+ * stored exact — KIVI's full-precision residual — and is replaced by a full block once it fills.
+ */
+export async function snapshotRange(
+  log: number[],
+  from: number,
+  ctx: KvContext,
+  exportKv: ExportKv,
+  store?: Pick<BlockSource, 'hasBlock'>,
+): Promise<SnapshotResult> {
+  const B = ctx.blockSize;
+  const first = Math.floor(Math.min(from, log.length) / B) * B;
+  const chain = chainFor(log, B, ctx.extra).filter((b) => b.start >= first);
+  const todo = chain.filter((b) => !store?.hasBlock(b.hash));
+  const result: SnapshotResult = { blocks: [], refs: chain.map((b) => b.hash), exportedTokens: 0 };
+  if (todo.length === 0) return result;
+  const lo = todo[0]!.start;
+  const hi = todo[todo.length - 1]!.start + todo[todo.length - 1]!.count;
+  const kv = await exportKv(lo, hi);
+  if (kv.start !== lo || kv.tokens.length !== hi - lo)
+    throw new Error(`exportKv(${lo}, ${hi}) returned [${kv.start}, ${kv.start + kv.tokens.length})`);
+  for (let i = 0; i < hi - lo; i++) {
+    if (kv.tokens[i] !== log[lo + i])
+      throw new Error(`engine token log differs from the conversation's at position ${lo + i}`);
+  }
+  result.exportedTokens = hi - lo;
+  for (const b of todo) {
+    const slice = subSlice(kv, b.start - lo, b.start - lo + b.count);
+    const { data, codec } = await encodeBlock(slice, b.hash, b.kind, b.kind === 'tail' ? 'exact' : ctx.codec);
+    result.blocks.push({ ...b, codec, fingerprint: ctx.fingerprint, rawBytes: rawKvBytes(ctx.layout, b.count), data });
+  }
+  return result;
+}

@@ -1,0 +1,139 @@
+// SQLite side of kv/: block payloads, references from messages, LRU bookkeeping, budget eviction.
+import type { BlockSource, NewBlock } from '../kv/block-store.ts';
+import type { EvictableIndex } from '../kv/budget.ts';
+import type { BlockHash } from '../kv/hash.ts';
+import type { Db } from './database.ts';
+
+export interface BlockInfo {
+  hash: string;
+  parentHash: string;
+  kind: 'full' | 'tail';
+  tokenStart: number;
+  tokenCount: number;
+  codec: string;
+  fingerprint: string;
+  rawBytes: number;
+  storedBytes: number;
+  refcount: number;
+  lastUsedAt: number;
+}
+
+export class BlockRepo implements BlockSource, EvictableIndex {
+  constructor(private readonly db: Db) {}
+
+  blockData(hash: BlockHash): Uint8Array | undefined {
+    const r = this.db.prepare('SELECT data FROM kv_block_data WHERE hash = ?').get(hash) as
+      { data: Buffer } | undefined;
+    return r?.data;
+  }
+
+  hasBlock(hash: BlockHash): boolean {
+    return this.db.prepare('SELECT 1 FROM kv_block_data WHERE hash = ?').get(hash) !== undefined;
+  }
+
+  info(hash: string): BlockInfo | undefined {
+    const r = this.db
+      .prepare(
+        `SELECT hash, parent_hash AS parentHash, kind, token_start AS tokenStart, token_count AS tokenCount, codec, fingerprint,
+                raw_bytes AS rawBytes, stored_bytes AS storedBytes, refcount, last_used_at AS lastUsedAt FROM kv_blocks WHERE hash = ?`,
+      )
+      .get(hash) as BlockInfo | undefined;
+    return r;
+  }
+
+  /** Inserts blocks not yet stored. Call inside the transaction that references them (unreferenced blocks are freed). */
+  put(blocks: readonly NewBlock[], now = Date.now()): void {
+    const meta = this.db.prepare(
+      `INSERT INTO kv_blocks (hash, parent_hash, kind, token_start, token_count, codec, fingerprint, raw_bytes, stored_bytes, refcount, created_at, last_used_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT(hash) DO NOTHING`,
+    );
+    const data = this.db.prepare('INSERT INTO kv_block_data (hash, data) VALUES (?, ?) ON CONFLICT(hash) DO NOTHING');
+    for (const b of blocks) {
+      if (
+        meta.run(
+          b.hash,
+          b.parentHash,
+          b.kind,
+          b.start,
+          b.count,
+          b.codec,
+          b.fingerprint,
+          b.rawBytes,
+          b.data.length,
+          now,
+          now,
+        ).changes > 0
+      )
+        data.run(b.hash, b.data);
+    }
+  }
+
+  /** References `hashes` from a message (idempotent). Hashes not stored are skipped: a block can be evicted or dropped at any time. */
+  addRefs(messageId: string, hashes: readonly string[]): void {
+    const st = this.db.prepare(
+      'INSERT INTO message_blocks (message_id, block_hash) SELECT ?, hash FROM kv_blocks WHERE hash = ? ON CONFLICT DO NOTHING',
+    );
+    for (const h of hashes) st.run(messageId, h);
+  }
+
+  /** Releases a message's partial tail block(s): replaced by the child's blocks as the log grows. */
+  releaseTails(messageId: string): void {
+    this.db
+      .prepare(
+        `DELETE FROM message_blocks WHERE message_id = ? AND block_hash IN (SELECT hash FROM kv_blocks WHERE kind = 'tail')`,
+      )
+      .run(messageId);
+  }
+
+  refs(messageId: string): string[] {
+    return (
+      this.db.prepare('SELECT block_hash FROM message_blocks WHERE message_id = ?').all(messageId) as Array<{
+        block_hash: string;
+      }>
+    ).map((r) => r.block_hash);
+  }
+
+  touch(hashes: readonly string[], now = Date.now()): void {
+    const st = this.db.prepare('UPDATE kv_blocks SET last_used_at = ? WHERE hash = ?');
+    this.db.transaction(() => {
+      for (const h of hashes) st.run(now, h);
+    })();
+  }
+
+  /** Removes blocks outright (corrupt ones found on resume, evictions): references go too, atomically. */
+  drop(hashes: readonly string[]): void {
+    const refs = this.db.prepare('DELETE FROM message_blocks WHERE block_hash = ?');
+    const blk = this.db.prepare('DELETE FROM kv_blocks WHERE hash = ?');
+    this.db.transaction(() => {
+      for (const h of hashes) {
+        refs.run(h);
+        blk.run(h);
+      }
+    })();
+  }
+
+  usedBytes(): number {
+    return (this.db.prepare('SELECT stored_bytes AS b FROM kv_usage WHERE id = 1').get() as { b: number }).b;
+  }
+
+  usage(): { storedBytes: number; rawBytes: number; blocks: number } {
+    const r = this.db
+      .prepare(
+        'SELECT coalesce(sum(stored_bytes), 0) AS s, coalesce(sum(raw_bytes), 0) AS r, count(*) AS n FROM kv_blocks',
+      )
+      .get() as { s: number; r: number; n: number };
+    return { storedBytes: r.s, rawBytes: r.r, blocks: r.n };
+  }
+
+  lruCandidates(limit: number): Array<{ hash: string; storedBytes: number }> {
+    return this.db
+      .prepare(
+        'SELECT hash, stored_bytes AS storedBytes FROM kv_blocks ORDER BY last_used_at ASC, token_start DESC LIMIT ?',
+      )
+      .all(limit) as Array<{ hash: string; storedBytes: number }>;
+  }
+
+  evict(hashes: string[]): void {
+    this.drop(hashes);
+  }
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { CodecName } from '../kv/codec/types.ts';
+import type { Db } from './database.ts';
+import { type Conversation, type Sampling, samplingSchema } from './types.ts';
+
+interface Row {
+  id: string;
+  title: string;
+  created_at: number;
+  updated_at: number;
+  model: string;
+  model_fingerprint: string;
+  system_prompt: string;
+  sampling: string;
+  codec: CodecName;
+  active_leaf_id: string | null;
+}
+
+function fromRow(r: Row): Conversation {
+  const parsed = samplingSchema.safeParse(safeJson(r.sampling));
+  return {
+    id: r.id,
+    title: r.title,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    model: r.model,
+    modelFingerprint: r.model_fingerprint,
+    systemPrompt: r.system_prompt,
+    sampling: parsed.success ? parsed.data : {},
+    codec: r.codec,
+    activeLeafId: r.active_leaf_id,
+  };
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return {};
+  }
+}
+
+export interface NewConversation {
+  id?: string;
+  title?: string;
+  model?: string;
+  modelFingerprint?: string;
+  systemPrompt?: string;
+  sampling?: Sampling;
+  codec?: CodecName;
+  createdAt?: number;
+  updatedAt?: number;
+}
+
+export class ConversationRepo {
+  constructor(private readonly db: Db) {}
+
+  create(c: NewConversation): Conversation {
+    const now = Date.now();
+    const id = c.id ?? randomUUID();
+    this.db
+      .prepare(
+        `INSERT INTO conversations (id, title, created_at, updated_at, model, model_fingerprint, system_prompt, sampling, codec)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        c.title ?? 'New chat',
+        c.createdAt ?? now,
+        c.updatedAt ?? c.createdAt ?? now,
+        c.model ?? '',
+        c.modelFingerprint ?? '',
+        c.systemPrompt ?? '',
+        JSON.stringify(samplingSchema.parse(c.sampling ?? {})),
+        c.codec ?? 'exact',
+      );
+    return this.require(id);
+  }
+
+  get(id: string): Conversation | undefined {
+    const r = this.db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  require(id: string): Conversation {
+    const c = this.get(id);
+    if (!c) throw new Error(`no conversation with id ${id}`);
+    return c;
+  }
+
+  /** Most recently updated first. */
+  list(opts: { limit?: number; offset?: number } = {}): Conversation[] {
+    const rows = this.db
+      .prepare('SELECT * FROM conversations ORDER BY updated_at DESC, id LIMIT ? OFFSET ?')
+      .all(opts.limit ?? -1, opts.offset ?? 0) as Row[];
+    return rows.map(fromRow);
+  }
+
+  rename(id: string, title: string): void {
+    this.mustChange(
+      this.db.prepare('UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?').run(title, Date.now(), id)
+        .changes,
+      id,
+    );
+  }
+
+  update(
+    id: string,
+    patch: { systemPrompt?: string; sampling?: Sampling; codec?: CodecName; model?: string; modelFingerprint?: string },
+  ): Conversation {
+    const c = this.require(id);
+    this.db
+      .prepare(
+        'UPDATE conversations SET system_prompt = ?, sampling = ?, codec = ?, model = ?, model_fingerprint = ?, updated_at = ? WHERE id = ?',
+      )
+      .run(
+        patch.systemPrompt ?? c.systemPrompt,
+        JSON.stringify(samplingSchema.parse(patch.sampling ?? c.sampling)),
+        patch.codec ?? c.codec,
+        patch.model ?? c.model,
+        patch.modelFingerprint ?? c.modelFingerprint,
+        Date.now(),
+        id,
+      );
+    return this.require(id);
+  }
+
+  setActiveLeaf(id: string, leafId: string | null): void {
+    this.mustChange(
+      this.db
+        .prepare('UPDATE conversations SET active_leaf_id = ?, updated_at = ? WHERE id = ?')
+        .run(leafId, Date.now(), id).changes,
+      id,
+    );
+  }
+
+  /** Deletes the conversation, its messages and (through ref counts) every block nobody else uses. */
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM conversations').get() as { n: number }).n;
+  }
+
+  private mustChange(changes: number, id: string) {
+    if (changes === 0) throw new Error(`no conversation with id ${id}`);
+  }
+}

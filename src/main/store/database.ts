@@ -1,0 +1,26 @@
+// Opening the database: refuse a newer schema before touching anything (no WAL switch, no writes),
+// then WAL + foreign keys + migrations.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LATEST_VERSION, SchemaTooNewError, migrate, schemaVersion } from './migrations/index.ts';
+
+export type Db = Database.Database;
+
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    const v = schemaVersion(db);
+    if (v > LATEST_VERSION) throw new SchemaTooNewError(v, LATEST_VERSION);
+    if (file !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable at checkpoints, never corrupt
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

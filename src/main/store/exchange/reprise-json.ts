@@ -1,0 +1,191 @@
+// Reprise JSON export/import. Imports get fresh ids (importing twice yields two copies, never a clash)
+// and are applied in one transaction: all or nothing.
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../store.ts';
+import { ImportError, describeZodError } from './errors.ts';
+import { LIMITS } from './limits.ts';
+import { readJson } from './read-json.ts';
+import {
+  type ConversationExport,
+  REPRISE_FORMAT,
+  REPRISE_VERSION,
+  type RepriseFile,
+  repriseFileSchema,
+} from './schema.ts';
+
+export function exportConversation(store: Store, id: string): ConversationExport {
+  const c = store.conversations.require(id);
+  return {
+    id: c.id,
+    title: c.title,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    model: c.model,
+    modelFingerprint: c.modelFingerprint,
+    systemPrompt: c.systemPrompt,
+    sampling: c.sampling,
+    codec: c.codec,
+    activeLeafId: c.activeLeafId,
+    messages: store.messages.all(id).map((m) => ({
+      id: m.id,
+      parentId: m.parentId,
+      role: m.role,
+      content: m.content,
+      createdAt: m.createdAt,
+      tokenIds: m.tokenIds,
+      logReset: m.logReset,
+      contextFromId: m.contextFromId,
+      tokenEnd: m.tokenEnd,
+      stopReason: m.stopReason,
+      stats: m.stats,
+    })),
+  };
+}
+
+/** One conversation, or all when `ids` is omitted. */
+export function exportJson(store: Store, ids?: string[]): RepriseFile {
+  const list = ids ?? store.conversations.list().map((c) => c.id);
+  return {
+    format: REPRISE_FORMAT,
+    version: REPRISE_VERSION,
+    exportedAt: Date.now(),
+    conversations: list.map((id) => exportConversation(store, id)),
+  };
+}
+
+export function exportJsonText(store: Store, ids?: string[]): string {
+  return JSON.stringify(exportJson(store, ids), null, 2) + '\n';
+}
+
+/** Validates the top-level shape, with a dedicated message for other versions. */
+export function parseRepriseFile(data: unknown): RepriseFile {
+  if (data && typeof data === 'object' && !Array.isArray(data)) {
+    const d = data as { format?: unknown; version?: unknown };
+    if (d.format === REPRISE_FORMAT && d.version !== REPRISE_VERSION) {
+      throw new ImportError(
+        'Unsupported Reprise export version',
+        `the file says version ${JSON.stringify(d.version)}; this build reads version ${REPRISE_VERSION}`,
+        typeof d.version === 'number' && d.version > REPRISE_VERSION
+          ? 'Update Reprise to import this file.'
+          : undefined,
+        'IMPORT_VERSION',
+      );
+    }
+  }
+  const r = repriseFileSchema.safeParse(data);
+  if (!r.success)
+    throw new ImportError(
+      'The Reprise export has invalid content',
+      describeZodError(r.error),
+      undefined,
+      'IMPORT_SCHEMA',
+    );
+  for (const [i, c] of r.data.conversations.entries()) checkTree(c, `conversations[${i}]`);
+  return r.data;
+}
+
+/** Parents exist and come first (so there are no cycles), the active leaf exists, token logs add up. */
+export function checkTree(c: ConversationExport, where: string): void {
+  const seen = new Map<string, { end: number | null }>();
+  for (const [j, m] of c.messages.entries()) {
+    const at = `${where}.messages[${j}]`;
+    if (seen.has(m.id))
+      throw new ImportError(
+        'The export has a broken message tree',
+        `${at}.id: duplicate id ${JSON.stringify(m.id)}`,
+        undefined,
+        'IMPORT_TREE',
+      );
+    let parentEnd: number | null = 0;
+    if (m.parentId !== null) {
+      const p = seen.get(m.parentId);
+      if (!p)
+        throw new ImportError(
+          'The export has a broken message tree',
+          `${at}.parentId: ${JSON.stringify(m.parentId)} is not an earlier message of this conversation`,
+          undefined,
+          'IMPORT_TREE',
+        );
+      parentEnd = p.end;
+    }
+    if (m.contextFromId != null && !seen.has(m.contextFromId) && m.contextFromId !== m.id) {
+      throw new ImportError(
+        'The export has a broken message tree',
+        `${at}.contextFromId: ${JSON.stringify(m.contextFromId)} is not an earlier message`,
+        undefined,
+        'IMPORT_TREE',
+      );
+    }
+    let end: number | null = null;
+    if (m.tokenIds) {
+      end = m.logReset ? m.tokenIds.length : parentEnd === null ? null : parentEnd + m.tokenIds.length;
+      if (end !== null && m.tokenEnd != null && m.tokenEnd !== end) {
+        throw new ImportError(
+          'The export has inconsistent token logs',
+          `${at}.tokenEnd is ${m.tokenEnd} but its token ids end at ${end}`,
+          undefined,
+          'IMPORT_TREE',
+        );
+      }
+    }
+    seen.set(m.id, { end });
+  }
+  if (c.activeLeafId !== null && !seen.has(c.activeLeafId)) {
+    throw new ImportError(
+      'The export has a broken message tree',
+      `${where}.activeLeafId: ${JSON.stringify(c.activeLeafId)} is not a message of this conversation`,
+      undefined,
+      'IMPORT_TREE',
+    );
+  }
+}
+
+/** Writes validated conversations (caller holds the transaction). Returns new conversation ids and the old→new message id map. */
+export function insertConversations(
+  store: Store,
+  convs: ConversationExport[],
+): { ids: string[]; messageIds: Map<string, string> } {
+  const messageIds = new Map<string, string>();
+  const ids: string[] = [];
+  for (const c of convs) {
+    const conv = store.conversations.create({
+      title: c.title,
+      model: c.model,
+      modelFingerprint: c.modelFingerprint,
+      systemPrompt: c.systemPrompt,
+      sampling: c.sampling,
+      codec: c.codec,
+      createdAt: c.createdAt,
+      updatedAt: c.updatedAt,
+    });
+    const local = new Map<string, string>();
+    for (const m of c.messages) {
+      const nid = randomUUID();
+      store.messages.insert({
+        id: nid,
+        conversationId: conv.id,
+        parentId: m.parentId === null ? null : local.get(m.parentId)!,
+        role: m.role,
+        content: m.content,
+        createdAt: m.createdAt,
+        tokenIds: m.tokenIds ?? null,
+        logReset: m.logReset ?? false,
+        contextFromId: m.contextFromId ? (m.contextFromId === m.id ? nid : (local.get(m.contextFromId) ?? null)) : null,
+        tokenEnd: m.tokenEnd ?? null,
+        stopReason: m.stopReason ?? null,
+        stats: m.stats ?? null,
+      });
+      local.set(m.id, nid);
+      messageIds.set(`${c.id}\u0000${m.id}`, nid);
+    }
+    if (c.activeLeafId) store.conversations.setActiveLeaf(conv.id, local.get(c.activeLeafId)!);
+    store.db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(c.updatedAt, conv.id);
+    ids.push(conv.id);
+  }
+  return { ids, messageIds };
+}
+
+export function importRepriseJson(store: Store, bytes: Uint8Array): string[] {
+  const file = parseRepriseFile(readJson(bytes, LIMITS.maxJsonBytes));
+  return store.transaction(() => insertConversations(store, file.conversations).ids);
+}

@@ -1,0 +1,58 @@
+// Reprise JSON, version 1. Token logs travel with the messages so an import (and a bundle's blocks)
+// resume exactly (DESIGN invariant 1).
+import { z } from 'zod';
+import { CODEC_NAMES } from '../../kv/codec/types.ts';
+import { samplingSchema } from '../types.ts';
+import { LIMITS } from './limits.ts';
+
+export const REPRISE_FORMAT = 'reprise';
+export const REPRISE_VERSION = 1;
+
+const id = z.string().min(1).max(200);
+const time = z.number().int().min(0).max(8.64e15);
+const tokenId = z.number().int().min(0).max(0xffffffff);
+
+export const messageSchema = z
+  .object({
+    id,
+    parentId: id.nullable(),
+    role: z.enum(['user', 'assistant']),
+    content: z.string().max(LIMITS.maxContentChars),
+    createdAt: time,
+    tokenIds: z.array(tokenId).max(LIMITS.maxTokenIdsPerMessage).nullable().optional(),
+    logReset: z.boolean().optional(),
+    contextFromId: id.nullable().optional(),
+    tokenEnd: z.number().int().min(0).nullable().optional(),
+    stopReason: z.enum(['eos', 'stopString', 'maxTokens', 'userStopped', 'contextFull', 'error']).nullable().optional(),
+    stats: z.record(z.string(), z.unknown()).nullable().optional(),
+  })
+  .strict();
+
+export const conversationSchema = z
+  .object({
+    id,
+    title: z.string().max(LIMITS.maxTitleChars),
+    createdAt: time,
+    updatedAt: time,
+    model: z.string().max(1000).default(''),
+    modelFingerprint: z.string().max(200).default(''),
+    systemPrompt: z.string().max(LIMITS.maxSystemPromptChars).default(''),
+    sampling: samplingSchema.default({}),
+    codec: z.enum(CODEC_NAMES).default('exact'),
+    activeLeafId: id.nullable(),
+    messages: z.array(messageSchema).max(LIMITS.maxMessagesPerConversation),
+  })
+  .strict();
+
+export const repriseFileSchema = z
+  .object({
+    format: z.literal(REPRISE_FORMAT),
+    version: z.literal(REPRISE_VERSION),
+    exportedAt: time,
+    conversations: z.array(conversationSchema).max(LIMITS.maxConversations),
+  })
+  .strict();
+
+export type ConversationExport = z.infer<typeof conversationSchema>;
+export type MessageExport = z.infer<typeof messageSchema>;
+export type RepriseFile = z.infer<typeof repriseFileSchema>;

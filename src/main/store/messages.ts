@@ -1,0 +1,196 @@
+// The message tree. Edit and regenerate add siblings; the conversation's active leaf names the path
+// shown. A path's token log is the concatenation of its messages' token ids back to the nearest reset.
+import { randomUUID } from 'node:crypto';
+import type { Db } from './database.ts';
+import { decodeTokenIds, encodeTokenIds } from './token-ids.ts';
+import type { Message, Role, StopReason } from './types.ts';
+
+interface Row {
+  id: string;
+  conversation_id: string;
+  parent_id: string | null;
+  role: Role;
+  content: string;
+  created_at: number;
+  token_ids: Buffer | null;
+  log_reset: number;
+  context_from_id: string | null;
+  token_end: number | null;
+  stop_reason: StopReason | null;
+  stats: string | null;
+}
+
+const COLS =
+  'id, conversation_id, parent_id, role, content, created_at, token_ids, log_reset, context_from_id, token_end, stop_reason, stats';
+
+function fromRow(r: Row): Message {
+  let stats: Record<string, unknown> | null;
+  try {
+    stats = r.stats ? (JSON.parse(r.stats) as Record<string, unknown>) : null;
+  } catch {
+    stats = null;
+  }
+  return {
+    id: r.id,
+    conversationId: r.conversation_id,
+    parentId: r.parent_id,
+    role: r.role,
+    content: r.content,
+    createdAt: r.created_at,
+    tokenIds: r.token_ids ? decodeTokenIds(r.token_ids) : null,
+    logReset: r.log_reset === 1,
+    contextFromId: r.context_from_id,
+    tokenEnd: r.token_end,
+    stopReason: r.stop_reason,
+    stats,
+  };
+}
+
+type Optional = 'id' | 'createdAt' | 'tokenIds' | 'logReset' | 'contextFromId' | 'tokenEnd' | 'stopReason' | 'stats';
+export type NewMessage = Omit<Message, Optional> & Partial<Pick<Message, Optional>>;
+
+export class MessageRepo {
+  constructor(private readonly db: Db) {}
+
+  insert(m: NewMessage): Message {
+    const id = m.id ?? randomUUID();
+    if (m.parentId) {
+      const p = this.get(m.parentId);
+      if (!p || p.conversationId !== m.conversationId)
+        throw new Error(`parent message ${m.parentId} is not in conversation ${m.conversationId}`);
+    }
+    this.db
+      .prepare(`INSERT INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(
+        id,
+        m.conversationId,
+        m.parentId,
+        m.role,
+        m.content,
+        m.createdAt ?? Date.now(),
+        m.tokenIds ? encodeTokenIds(m.tokenIds) : null,
+        m.logReset ? 1 : 0,
+        m.contextFromId ?? null,
+        m.tokenEnd ?? null,
+        m.stopReason ?? null,
+        m.stats ? JSON.stringify(m.stats) : null,
+      );
+    return this.get(id)!;
+  }
+
+  get(id: string): Message | undefined {
+    const r = this.db.prepare(`SELECT ${COLS} FROM messages WHERE id = ?`).get(id) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  require(id: string): Message {
+    const m = this.get(id);
+    if (!m) throw new Error(`no message with id ${id}`);
+    return m;
+  }
+
+  children(id: string): Message[] {
+    return (this.db.prepare(`SELECT ${COLS} FROM messages WHERE parent_id = ? ORDER BY n`).all(id) as Row[]).map(
+      fromRow,
+    );
+  }
+
+  roots(conversationId: string): Message[] {
+    return (
+      this.db
+        .prepare(`SELECT ${COLS} FROM messages WHERE conversation_id = ? AND parent_id IS NULL ORDER BY n`)
+        .all(conversationId) as Row[]
+    ).map(fromRow);
+  }
+
+  /** Siblings including the message itself, in creation order (the branch switcher's list). */
+  siblings(id: string): Message[] {
+    const m = this.require(id);
+    const rows = m.parentId
+      ? this.db.prepare(`SELECT ${COLS} FROM messages WHERE parent_id = ? ORDER BY n`).all(m.parentId)
+      : this.db
+          .prepare(`SELECT ${COLS} FROM messages WHERE conversation_id = ? AND parent_id IS NULL ORDER BY n`)
+          .all(m.conversationId);
+    return (rows as Row[]).map(fromRow);
+  }
+
+  all(conversationId: string): Message[] {
+    return (
+      this.db.prepare(`SELECT ${COLS} FROM messages WHERE conversation_id = ? ORDER BY n`).all(conversationId) as Row[]
+    ).map(fromRow);
+  }
+
+  /** Root-to-leaf path ending at `leafId`. */
+  path(leafId: string | null): Message[] {
+    if (!leafId) return [];
+    const rows = this.db
+      .prepare(
+        `WITH RECURSIVE up(id, depth) AS (
+           SELECT ?, 0
+           UNION ALL SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
+         )
+         SELECT ${COLS.split(', ')
+           .map((c) => 'm.' + c)
+           .join(', ')} FROM up JOIN messages m ON m.id = up.id ORDER BY up.depth DESC`,
+      )
+      .all(leafId) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** The token log that was in the model after `leafId` (null if a message on the way never ran). */
+  tokenLog(leafId: string | null): number[] | null {
+    const path = this.path(leafId);
+    let start = 0;
+    for (let i = path.length - 1; i >= 0; i--) {
+      if (path[i]!.logReset) {
+        start = i;
+        break;
+      }
+    }
+    const out: number[] = [];
+    for (const m of path.slice(start)) {
+      if (!m.tokenIds) return null;
+      for (const t of m.tokenIds) out.push(t);
+    }
+    return out;
+  }
+
+  /** Following the newest child at each step: where switching to a branch lands. */
+  newestLeaf(id: string): string {
+    let cur = id;
+    for (;;) {
+      const r = this.db.prepare('SELECT id FROM messages WHERE parent_id = ? ORDER BY n DESC LIMIT 1').get(cur) as
+        { id: string } | undefined;
+      if (!r) return cur;
+      cur = r.id;
+    }
+  }
+
+  /** Records the ids a message put into the model (a message that had none, e.g. imported, on its first run). */
+  setRun(
+    id: string,
+    run: { tokenIds: number[]; tokenEnd: number; logReset?: boolean; contextFromId?: string | null },
+  ): void {
+    this.db
+      .prepare('UPDATE messages SET token_ids = ?, token_end = ?, log_reset = ?, context_from_id = ? WHERE id = ?')
+      .run(encodeTokenIds(run.tokenIds), run.tokenEnd, run.logReset ? 1 : 0, run.contextFromId ?? null, id);
+  }
+
+  /** The messages of a path that are in its token log: from the latest reset's context start on. */
+  contextWindow(path: Message[]): { start: number } {
+    for (let i = path.length - 1; i >= 0; i--) {
+      const m = path[i]!;
+      if (!m.logReset) continue;
+      const j = m.contextFromId ? path.findIndex((x) => x.id === m.contextFromId) : 0;
+      return { start: j >= 0 && j <= i ? j : 0 };
+    }
+    return { start: 0 };
+  }
+
+  count(conversationId?: string): number {
+    const r = conversationId
+      ? this.db.prepare('SELECT count(*) AS n FROM messages WHERE conversation_id = ?').get(conversationId)
+      : this.db.prepare('SELECT count(*) AS n FROM messages').get();
+    return (r as { n: number }).n;
+  }
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { LATEST_VERSION, migrate, schemaVersion } from './index.ts';
+
+function at(version: number) {
+  const db = new Database(':memory:');
+  db.pragma('foreign_keys = ON');
+  migrate(db, version);
+  assert.equal(schemaVersion(db), version);
+  return db;
+}
+const tables = (db: Database.Database) =>
+  (
+    db
+      .prepare(
+        "SELECT name FROM sqlite_schema WHERE type IN ('table') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts_%' ORDER BY name",
+      )
+      .all() as Array<{ name: string }>
+  ).map((r) => r.name);
+
+test('migration 1: conversations + message tree, STRICT and cascading', () => {
+  const db = at(1);
+  assert.deepEqual(tables(db), ['conversations', 'messages']);
+  db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c', 't', 1, 1)").run();
+  db.prepare(
+    "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at) VALUES ('m1', 'c', NULL, 'user', 'hi', 1)",
+  ).run();
+  db.prepare(
+    "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at) VALUES ('m2', 'c', 'm1', 'assistant', 'yo', 2)",
+  ).run();
+  assert.throws(
+    () =>
+      db
+        .prepare(
+          "INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES ('x', 'c', 'user', 'hi', 'not a number')",
+        )
+        .run(),
+    /cannot store TEXT/,
+  );
+  assert.throws(
+    () =>
+      db
+        .prepare(
+          "INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES ('y', 'nope', 'user', 'hi', 1)",
+        )
+        .run(),
+    /FOREIGN KEY/,
+  );
+  assert.throws(
+    () =>
+      db
+        .prepare(
+          "INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES ('z', 'c', 'tool', 'hi', 1)",
+        )
+        .run(),
+    /CHECK/,
+  );
+  db.prepare("DELETE FROM conversations WHERE id = 'c'").run();
+  assert.equal((db.prepare('SELECT count(*) n FROM messages').get() as { n: number }).n, 0);
+});
+
+test('migration 2: kv blocks with trigger-kept ref counts and usage', () => {
+  const db = at(2);
+  assert.deepEqual(tables(db), [
+    'conversations',
+    'kv_block_data',
+    'kv_blocks',
+    'kv_usage',
+    'message_blocks',
+    'messages',
+  ]);
+  db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c', 't', 1, 1)").run();
+  db.prepare(
+    "INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES ('m', 'c', 'user', 'hi', 1)",
+  ).run();
+  db.prepare("INSERT INTO kv_blocks VALUES ('h', 'p', 'full', 0, 64, 'exact', 'fp', 100, 40, 0, 1, 1)").run();
+  db.prepare("INSERT INTO kv_block_data VALUES ('h', x'00')").run();
+  db.prepare("INSERT INTO message_blocks VALUES ('m', 'h')").run();
+  assert.equal(
+    (db.prepare("SELECT refcount FROM kv_blocks WHERE hash = 'h'").get() as { refcount: number }).refcount,
+    1,
+  );
+  assert.deepEqual(db.prepare('SELECT stored_bytes, blocks FROM kv_usage').get(), { stored_bytes: 40, blocks: 1 });
+  // deleting the conversation cascades to the reference, and the unreferenced block is freed
+  db.prepare("DELETE FROM conversations WHERE id = 'c'").run();
+  assert.equal((db.prepare('SELECT count(*) n FROM kv_blocks').get() as { n: number }).n, 0);
+  assert.equal((db.prepare('SELECT count(*) n FROM kv_block_data').get() as { n: number }).n, 0);
+  assert.deepEqual(db.prepare('SELECT stored_bytes, blocks FROM kv_usage').get(), { stored_bytes: 0, blocks: 0 });
+});
+
+test('migration 3: FTS5 index follows inserts, updates, deletes (and indexes existing rows)', () => {
+  const db = at(2);
+  db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c', 't', 1, 1)").run();
+  db.prepare(
+    "INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES ('old', 'c', 'user', 'pre-existing zebra', 1)",
+  ).run();
+  migrate(db, 3);
+  const hits = (q: string) =>
+    (db.prepare('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?').all(q) as unknown[]).length;
+  assert.equal(hits('zebra'), 1);
+  db.prepare(
+    "INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES ('m', 'c', 'user', 'Crème brûlée recipe', 1)",
+  ).run();
+  assert.equal(hits('creme'), 1);
+  db.prepare("UPDATE messages SET content = 'pancakes' WHERE id = 'm'").run();
+  assert.equal(hits('creme'), 0);
+  assert.equal(hits('pancakes'), 1);
+  db.prepare("DELETE FROM messages WHERE id = 'm'").run();
+  assert.equal(hits('pancakes'), 0);
+  assert.equal(LATEST_VERSION, 3);
+});

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { CodecName } from '../kv/codec/types.ts';
+
+export const samplingSchema = z.object({
+  temperature: z.number().min(0).max(5).optional(),
+  topP: z.number().min(0).max(1).optional(),
+  topK: z.number().int().min(0).max(100_000).optional(),
+  maxTokens: z.number().int().min(1).max(1_000_000).optional(),
+  minP: z.number().min(0).max(1).optional(),
+  repetitionPenalty: z.number().min(0).max(10).optional(),
+  seed: z.number().int().nullable().optional(),
+});
+export type Sampling = z.infer<typeof samplingSchema>;
+
+export type Role = 'user' | 'assistant';
+export type StopReason = 'eos' | 'stopString' | 'maxTokens' | 'userStopped' | 'contextFull' | 'error';
+
+export interface Conversation {
+  id: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  model: string;
+  modelFingerprint: string;
+  systemPrompt: string;
+  sampling: Sampling;
+  codec: CodecName;
+  activeLeafId: string | null;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  parentId: string | null;
+  role: Role;
+  content: string;
+  createdAt: number;
+  /** Ids this message added to the model's token log; null if it never entered a model. */
+  tokenIds: number[] | null;
+  /** tokenIds is the whole log (re-rendered after a context overflow). */
+  logReset: boolean;
+  /** With logReset: the first message of the path the re-render kept (null: from the root). */
+  contextFromId: string | null;
+  /** Token log length after this message. */
+  tokenEnd: number | null;
+  stopReason: StopReason | null;
+  stats: Record<string, unknown> | null;
+}
