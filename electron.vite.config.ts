@@ -10,6 +10,7 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           serve: resolve('src/main/serve.ts'),
+          'engine-worker': resolve('src/main/engine/worker.ts'),
         },
       },
     },

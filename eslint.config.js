@@ -32,7 +32,15 @@ export default ts.config(
   },
   {
     // Engine, KV and store code must run outside Electron (workers, CLI, tests, browser mode).
-    files: ['src/main/engine/**', 'src/main/kv/**', 'src/main/store/**', 'src/main/chat/**', 'src/main/api/**'],
+    files: [
+      'src/main/engine/**',
+      'src/main/kv/**',
+      'src/main/store/**',
+      'src/main/chat/**',
+      'src/main/api/**',
+      'src/main/app/**',
+      'src/cli/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

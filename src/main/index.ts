@@ -1,7 +1,11 @@
 /** Electron's composition root: app lifecycle, the secure window, and wiring. Nothing else. */
 import { app, BrowserWindow, ipcMain, shell } from 'electron';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createService } from './api/service.ts';
+import { openBackend, type Backend } from './app/backend.ts';
+import { installMenu } from './shell/menu.ts';
+import { electronPlatform } from './shell/native-platform.ts';
 import { serveIpc } from './transport/ipc.ts';
 
 const dataDirFlag = process.argv.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length);
@@ -48,9 +52,22 @@ app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 });
 
+let backend: Backend | null = null;
+
 void app.whenReady().then(() => {
-  const service = createService({
+  backend = openBackend({
     dataDir: app.getPath('userData'),
+    defaultModelDir: app.isPackaged
+      ? join(process.resourcesPath, 'models', 'reprise-tiny')
+      : fileURLToPath(new URL('../../resources/models/reprise-tiny', import.meta.url)),
+    modelDir: process.argv.find((a) => a.startsWith('--model='))?.slice('--model='.length),
+    workerPath: new URL('./engine-worker.js', import.meta.url),
+  });
+  const native = electronPlatform();
+  installMenu(native.emitMenu);
+  const service = createService({
+    backend,
+    native,
     transport: 'ipc',
     electronVersion: process.versions.electron ?? null,
   });
@@ -59,6 +76,10 @@ void app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
+});
+
+app.on('will-quit', () => {
+  void backend?.close();
 });
 
 app.on('window-all-closed', () => {

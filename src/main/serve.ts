@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createService } from './api/service.ts';
+import { openBackend } from './app/backend.ts';
 import { resolveDataDir } from './paths.ts';
 import { startBrowserServer } from './transport/websocket.ts';
 
@@ -25,12 +26,21 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0-65535, got ${values.port}`);
   const dataDir = resolveDataDir(values['data-dir']);
-  const service = createService({ dataDir, transport: 'websocket' });
+  const backend = openBackend({
+    dataDir,
+    defaultModelDir: fileURLToPath(new URL('../../resources/models/reprise-tiny', import.meta.url)),
+    modelDir: values.model,
+    workerPath: new URL('./engine-worker.js', import.meta.url),
+  });
+  const service = createService({ backend, transport: 'websocket' });
   const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
   const server = await startBrowserServer({ service, rendererDir, port });
   console.log(`Reprise is running in browser mode. Open: ${server.url}`);
   const stop = (): void => {
-    void server.close().then(() => process.exit(0));
+    void server
+      .close()
+      .then(() => backend.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

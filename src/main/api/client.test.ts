@@ -1,15 +1,22 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
+import { testBackend } from '../app/test-backend.ts';
 import { createClient } from './client.ts';
 import { RepriseError } from './errors.ts';
 import { memoryChannel } from './memory-channel.ts';
 import { createService } from './service.ts';
 
+let backend: Awaited<ReturnType<typeof testBackend>>;
+before(async () => {
+  backend = await testBackend();
+});
+after(() => backend.cleanup());
+
 test('app.info returns real facts through the contract', async () => {
-  const channel = memoryChannel(createService({ dataDir: '/tmp/data', transport: 'memory' }));
+  const channel = memoryChannel(createService({ backend, transport: 'memory' }));
   const client = createClient(channel);
   const info = await client.call('app.info', {});
-  assert.equal(info.dataDir, '/tmp/data');
+  assert.equal(info.dataDir, backend.dataDir);
   assert.equal(info.nodeVersion, process.versions.node);
   assert.match(info.onnxruntimeVersion, /^\d+\.\d+\.\d+/);
   assert.equal(info.platform, process.platform);
@@ -18,7 +25,7 @@ test('app.info returns real facts through the contract', async () => {
 });
 
 test('unknown methods and invalid params come back as serialized errors', async () => {
-  const client = createClient(memoryChannel(createService({ dataDir: '/d', transport: 'memory' })));
+  const client = createClient(memoryChannel(createService({ backend, transport: 'memory' })));
   await assert.rejects(
     client.call('nope' as 'app.info', {}),
     (e: unknown) => e instanceof RepriseError && e.title === 'Unknown method',

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { SerializedError } from './errors.ts';
+import { methodParams, streamParams } from './schemas.ts';
 
 export type TransportKind = 'ipc' | 'websocket' | 'memory';
 
@@ -18,26 +19,59 @@ export interface AppInfo {
   platform: string;
   arch: string;
   transport: TransportKind;
+  /** Native file and folder dialogs are available (Electron); browser mode uploads and downloads instead. */
+  nativeDialogs: boolean;
 }
 
-const empty = z.object({}).strict();
+import type {
+  AppEvent,
+  CacheUsage,
+  ConversationSummary,
+  ConversationView,
+  ExportedFile,
+  ImportResult,
+  IoProgress,
+  LoadProgress,
+  ModelStatus,
+  OpenedFile,
+  SearchHit,
+  Settings,
+  TurnProgress,
+  TurnResult,
+} from './views.ts';
 
-/** Request/response methods: the params schema of each. */
-export const methodParams = {
-  'app.info': empty,
-} as const;
+export { methodParams, streamParams };
+export type * from './views.ts';
 
-/** What each method resolves to. */
+/** What each request/response method resolves to. */
 export interface MethodResults {
   'app.info': AppInfo;
+  'model.status': ModelStatus;
+  'settings.get': Settings;
+  'settings.update': Settings;
+  'cache.usage': CacheUsage;
+  'conversations.list': ConversationSummary[];
+  'conversations.search': SearchHit[];
+  'conversations.get': ConversationView;
+  'conversations.create': ConversationView;
+  'conversations.update': ConversationView;
+  'conversations.delete': { deleted: true; freedBlocks: number };
+  'messages.switchBranch': ConversationView;
+  'native.chooseModelFolder': { dir: string | null };
+  'native.openFile': OpenedFile | null;
+  'native.saveFile': { path: string | null };
 }
 
-/** Streaming methods (predictions): params schema of each. */
-export const streamParams = {} as const;
-
-/** Progress, fragment and result types of each streaming method. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled as streaming methods land
-export interface StreamTypes {}
+/** Fragment, progress and result types of each streaming method (a prediction). */
+export interface StreamTypes {
+  'app.events': { fragment: AppEvent; progress: never; result: null };
+  'model.open': { fragment: never; progress: LoadProgress; result: ModelStatus };
+  'chat.send': { fragment: string; progress: TurnProgress; result: TurnResult };
+  'chat.regenerate': { fragment: string; progress: TurnProgress; result: TurnResult };
+  'chat.edit': { fragment: string; progress: TurnProgress; result: TurnResult };
+  'io.export': { fragment: never; progress: IoProgress; result: ExportedFile };
+  'io.import': { fragment: never; progress: IoProgress; result: ImportResult };
+}
 
 export type MethodName = keyof typeof methodParams & keyof MethodResults;
 export type StreamName = keyof typeof streamParams & keyof StreamTypes;

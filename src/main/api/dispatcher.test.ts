@@ -19,7 +19,7 @@ function countingService(): Service {
       return { stopped: false, at: p.n };
     },
   };
-  return { methods: { 'app.info': async () => ({}) as never }, streams: streams as never };
+  return { methods: { 'app.info': async () => ({}) as never } as never, streams: streams as never };
 }
 
 async function collect(

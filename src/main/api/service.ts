@@ -1,31 +1,159 @@
 /** The implementation of the contract: the one place where requests meet the engine and the store. */
 import ort from 'onnxruntime-node';
+import type { Backend } from '../app/backend.ts';
+import { modelView } from '../app/model-manager.ts';
+import type { TurnHandlers, TurnOutcome } from '../chat/index.ts';
 import { APP_PRODUCT_NAME, APP_VERSION } from '../app-meta.ts';
 import type { AppInfo, TransportKind } from './contract.ts';
-import type { Service } from './dispatcher.ts';
+import type { Service, StreamSink } from './dispatcher.ts';
+import type { NativePlatform } from './native.ts';
+import { RepriseError } from './errors.ts';
+import { conversationView, summary } from './views-of.ts';
+import type { TurnProgress, TurnResult } from './views.ts';
 
 export interface ServiceDeps {
-  dataDir: string;
   transport: TransportKind;
+  backend: Backend;
   electronVersion?: string | null;
+  native?: NativePlatform;
 }
 
+const noNative = (): never => {
+  throw new RepriseError({
+    title: 'Not available in browser mode',
+    cause: 'native dialogs exist only in the desktop app',
+    suggestion: 'Use the upload and download buttons instead.',
+  });
+};
+
 export function createService(deps: ServiceDeps): Service {
+  const { backend } = deps;
+  const { chat, models, settings } = backend;
   const info: AppInfo = {
     appName: APP_PRODUCT_NAME,
     appVersion: APP_VERSION,
-    dataDir: deps.dataDir,
+    dataDir: backend.dataDir,
     nodeVersion: process.versions.node,
     onnxruntimeVersion: ort.env.versions.node ?? ort.env.versions.common,
     electronVersion: deps.electronVersion ?? null,
     platform: process.platform,
     arch: process.arch,
     transport: deps.transport,
+    nativeDialogs: deps.native !== undefined,
   };
+  const native = deps.native;
+
+  /** The model's generation_config decides what an unset temperature means. */
+  const modelGreedy = (): boolean => chat.engine?.info.generationDefaults.doSample === false;
+  const view = (id: string) => conversationView(chat, id, modelGreedy());
+
+  const turn = async (
+    sink: StreamSink<string, TurnProgress>,
+    run: (h: TurnHandlers) => Promise<TurnOutcome>,
+  ): Promise<TurnResult> => {
+    models.require(); // a clear "no model" error before anything is written
+    const outcome = await run({
+      signal: sink.signal,
+      onEvent: (e) => {
+        if (e.type === 'fragment') sink.fragment(e.text);
+        else if (e.type === 'progress')
+          sink.progress({ phase: e.phase, done: e.done, total: e.total, userMessageId: e.userMessageId });
+      },
+    });
+    const { restoreSource: _source, ...stats } = outcome.stats;
+    return { conversation: view(outcome.conversationId), assistantMessageId: outcome.message.id, stats };
+  };
+
   return {
     methods: {
       'app.info': async () => info,
+      'model.status': async () => models.status,
+      'settings.get': async () => settings.view(),
+      'settings.update': async (p) => {
+        settings.update(p);
+        if (p.cacheBudgetMb !== undefined) chat.setCacheBudget(p.cacheBudgetMb);
+        if (p.defaultCodec !== undefined) chat.defaultCodec = p.defaultCodec;
+        return settings.view();
+      },
+      'cache.usage': async () => chat.cacheUsage(),
+      'conversations.list': async () => chat.listConversations().map((c) => summary(chat, c)),
+      'conversations.search': async ({ query }) =>
+        chat.search(query).map((h) => ({
+          conversationId: h.conversationId,
+          messageId: h.messageId,
+          title: h.conversationTitle,
+          snippet: h.snippet,
+          updatedAt: chat.store.conversations.get(h.conversationId)?.updatedAt ?? 0,
+        })),
+      'conversations.get': async ({ id }) => view(id),
+      'conversations.create': async (p) => view(chat.createConversation(p).id),
+      'conversations.update': async ({ id, title, systemPrompt, sampling, codec }) => {
+        if (title !== undefined) chat.renameConversation(id, title);
+        const current = chat.getConversation(id).conversation.sampling;
+        chat.updateConversation(id, {
+          systemPrompt,
+          codec,
+          sampling: sampling ? { ...current, ...sampling } : undefined,
+        });
+        return view(id);
+      },
+      'conversations.delete': async ({ id }) => {
+        const r = chat.deleteConversation(id);
+        if (!r.deleted) throw new RepriseError({ title: 'Conversation not found', cause: id });
+        return { deleted: true, freedBlocks: r.freedBlocks };
+      },
+      'messages.switchBranch': async ({ messageId }) => view(chat.switchBranch({ messageId }).id),
+      'native.chooseModelFolder': async () => ({ dir: native ? await native.chooseModelFolder() : noNative() }),
+      'native.openFile': async ({ purpose }) => (native ? native.openFile(purpose) : noNative()),
+      'native.saveFile': async (file) => ({ path: native ? await native.saveFile(file) : noNative() }),
     },
-    streams: {},
+    streams: {
+      'app.events': (_p, sink) =>
+        new Promise<null>((resolve) => {
+          const offs = [
+            models.onStatus((status) => sink.fragment({ type: 'model', status })),
+            native?.onMenu((command) => sink.fragment({ type: 'menu', command })) ?? (() => {}),
+          ];
+          sink.signal.addEventListener('abort', () => {
+            offs.forEach((off) => off());
+            resolve(null);
+          });
+        }),
+      'model.open': async ({ dir }, sink) => {
+        const status = await models.open(dir, (p) => sink.progress(p));
+        if (status.state === 'ready') settings.update({ modelDir: status.model.isDefault ? null : dir });
+        return status;
+      },
+      'chat.send': (p, sink) => turn(sink, (h) => chat.sendMessage(p, h)),
+      'chat.regenerate': (p, sink) =>
+        turn(sink, (h) => {
+          const m = chat.store.messages.require(p.assistantMessageId);
+          return chat.regenerate({ conversationId: m.conversationId, assistantMessageId: m.id }, h);
+        }),
+      'chat.edit': (p, sink) =>
+        turn(sink, (h) => chat.editUserMessage({ messageId: p.userMessageId, text: p.text }, h)),
+      'io.export': async ({ conversationId, format }, sink) => {
+        sink.progress({ phase: 'read', done: 0, total: 1 });
+        const file = chat.exportConversations({ ids: conversationId ? [conversationId] : undefined, format });
+        sink.progress({ phase: 'read', done: 1, total: 1 });
+        const binary = format === 'bundle';
+        return {
+          filename: file.filename,
+          mime: file.mime,
+          encoding: binary ? 'base64' : 'utf8',
+          data: file.data.toString(binary ? 'base64' : 'utf8'),
+        };
+      },
+      'io.import': async ({ encoding, data }, sink) => {
+        sink.progress({ phase: 'read', done: 0, total: 3 });
+        const bytes = encoding === 'base64' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8');
+        sink.progress({ phase: 'validate', done: 1, total: 3 });
+        const r = chat.importFile(bytes);
+        sink.progress({ phase: 'write', done: 3, total: 3 });
+        return r;
+      },
+    },
   };
 }
+
+export { modelView };

@@ -7,18 +7,24 @@ import { WebSocket } from 'ws';
 import { createClient } from '../api/client.ts';
 import type { RpcChannel, ServerMessage } from '../api/contract.ts';
 import { createService } from '../api/service.ts';
+import { testBackend } from '../app/test-backend.ts';
 import { startBrowserServer, type BrowserServer } from './websocket.ts';
 
 let server: BrowserServer;
+let backend: Awaited<ReturnType<typeof testBackend>>;
 before(async () => {
+  backend = await testBackend();
   const dir = mkdtempSync(join(tmpdir(), 'reprise-ws-'));
   writeFileSync(join(dir, 'index.html'), '<p>hi</p>');
   server = await startBrowserServer({
-    service: createService({ dataDir: '/data', transport: 'websocket' }),
+    service: createService({ backend, transport: 'websocket' }),
     rendererDir: dir,
   });
 });
-after(() => server.close());
+after(async () => {
+  await server.close();
+  await backend.cleanup();
+});
 
 function open(url: string, origin?: string): Promise<WebSocket | number> {
   return new Promise((resolve, reject) => {
@@ -58,7 +64,7 @@ test('carries the contract for a client with the token', async () => {
   const client = createClient(channel);
   const info = await client.call('app.info', {});
   assert.equal(info.transport, 'websocket');
-  assert.equal(info.dataDir, '/data');
+  assert.equal(info.dataDir, backend.dataDir);
   client.close();
   ws.close();
 });

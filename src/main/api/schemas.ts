@@ -1,0 +1,83 @@
+/** Params schemas of every method: the main side validates each request with these before acting. */
+import { z } from 'zod';
+
+const id = z.string().min(1).max(64);
+const text = z.string().max(200_000);
+
+export const codecSchema = z.enum(['exact', 'int8', 'int4']);
+export const samplingSchema = z
+  .object({
+    temperature: z.number().min(0).max(5),
+    topK: z.number().int().min(0).max(1000),
+    topP: z.number().min(0).max(1),
+    minP: z.number().min(0).max(1),
+    repetitionPenalty: z.number().min(0.5).max(3),
+    maxTokens: z.number().int().min(1).max(32768),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .nullable(),
+  })
+  .strict();
+
+const empty = z.object({}).strict();
+
+export const methodParams = {
+  'app.info': empty,
+  'model.status': empty,
+  'settings.get': empty,
+  'settings.update': z
+    .object({
+      cacheBudgetMb: z.number().int().min(16).max(1_000_000).optional(),
+      defaultCodec: codecSchema.optional(),
+      threads: z.number().int().min(0).max(256).optional(),
+    })
+    .strict(),
+  'cache.usage': empty,
+  'conversations.list': empty,
+  'conversations.search': z.object({ query: z.string().min(1).max(500) }).strict(),
+  'conversations.get': z.object({ id }).strict(),
+  'conversations.create': z.object({ title: z.string().max(200).optional(), systemPrompt: text.optional() }).strict(),
+  'conversations.update': z
+    .object({
+      id,
+      title: z.string().min(1).max(200).optional(),
+      systemPrompt: text.optional(),
+      sampling: samplingSchema.partial().optional(),
+      codec: codecSchema.optional(),
+    })
+    .strict(),
+  'conversations.delete': z.object({ id }).strict(),
+  'messages.switchBranch': z.object({ messageId: id }).strict(),
+  // Native dialogs: Electron only (AppInfo.nativeDialogs says whether they exist).
+  'native.chooseModelFolder': empty,
+  'native.openFile': z.object({ purpose: z.enum(['import']) }).strict(),
+  'native.saveFile': z
+    .object({
+      filename: z.string().min(1).max(255),
+      mime: z.string().max(100),
+      encoding: z.enum(['utf8', 'base64']),
+      data: z.string().max(300 * 1024 * 1024),
+    })
+    .strict(),
+} as const;
+
+export const streamParams = {
+  // Long-lived: fragments are AppEvents until the client cancels or goes away.
+  'app.events': empty,
+  'model.open': z.object({ dir: z.string().min(1).max(4096) }).strict(),
+  'chat.send': z.object({ conversationId: id, text: text.min(1) }).strict(),
+  'chat.regenerate': z.object({ assistantMessageId: id }).strict(),
+  'chat.edit': z.object({ userMessageId: id, text: text.min(1) }).strict(),
+  'io.export': z.object({ conversationId: id.optional(), format: z.enum(['json', 'markdown', 'bundle']) }).strict(),
+  // Files arrive as text (JSON) or base64 (bundle): both fit one message; the size cap is checked again when parsed.
+  'io.import': z
+    .object({
+      filename: z.string().max(1000),
+      encoding: z.enum(['utf8', 'base64']),
+      data: z.string().max(300 * 1024 * 1024),
+    })
+    .strict(),
+} as const;

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { testBackend } from '../app/test-backend.ts';
+import { createClient, type ApiClient } from './client.ts';
+import { RepriseError } from './errors.ts';
+import { memoryChannel } from './memory-channel.ts';
+import { createService } from './service.ts';
+import type { AppEvent } from './views.ts';
+
+let backend: Awaited<ReturnType<typeof testBackend>>;
+let client: ApiClient;
+before(async () => {
+  backend = await testBackend();
+  client = createClient(memoryChannel(createService({ backend, transport: 'memory' })));
+});
+after(async () => {
+  client.close();
+  await backend.cleanup();
+});
+
+test('a folder that is not a model gets a clear error and the working model stays loaded', async () => {
+  const events: AppEvent[] = [];
+  const sub = client.stream('app.events', {});
+  const collecting = (async () => {
+    for await (const e of sub) events.push(e);
+  })();
+  const empty = mkdtempSync(join(tmpdir(), 'not-a-model-'));
+  writeFileSync(join(empty, 'readme.txt'), 'hello');
+  const status = await client.stream('model.open', { dir: empty });
+  assert.equal(status.state, 'error');
+  if (status.state !== 'error') return;
+  assert.match(status.error.title, /./);
+  assert.ok(status.error.suggestion, 'the error says what to do');
+  assert.equal(status.previous?.name, 'tiny-llama', 'the previous model is still the active one');
+  assert.equal((await client.call('model.status', {})).state, 'error');
+
+  // Chatting still works on the model that stayed loaded.
+  const conv = await client.call('conversations.create', {});
+  const turn = await client.stream('chat.send', { conversationId: conv.id, text: 'Hi' });
+  assert.equal(turn.conversation.messages.length, 2);
+
+  sub.cancel();
+  await collecting;
+  assert.deepEqual(
+    events.filter((e) => e.type === 'model').map((e) => (e.type === 'model' ? e.status.state : '')),
+    ['loading', 'error'],
+  );
+});
+
+test('native dialogs are refused in browser mode with a suggestion', async () => {
+  const info = await client.call('app.info', {});
+  assert.equal(info.nativeDialogs, false);
+  await assert.rejects(
+    client.call('native.chooseModelFolder', {}),
+    (e: unknown) => e instanceof RepriseError && /browser mode/.test(e.title) && !!e.suggestion,
+  );
+});
+
+test('a turn streams fragments, progress and a result with stats; the conversation records it', async () => {
+  const conv = await client.call('conversations.create', { title: 'Stats' });
+  const phases = new Set<string>();
+  const p = client.stream('chat.send', { conversationId: conv.id, text: 'Tell me something' });
+  p.onProgress((pr) => phases.add(pr.phase));
+  let streamed = '';
+  for await (const f of p) streamed += f;
+  const r = await p;
+  assert.ok(phases.has('prefill'));
+  assert.equal(r.stats.restoredTokens + r.stats.prefilledTokens, r.stats.contextTokens - r.stats.generatedTokens);
+  const reply = r.conversation.messages.at(-1)!;
+  assert.equal(reply.role, 'assistant');
+  assert.equal(reply.text, streamed, 'what streamed is what was stored');
+  const listed = await client.call('conversations.list', {});
+  assert.ok(listed.some((c) => c.id === conv.id && c.messageCount === 2));
+});

@@ -1,0 +1,59 @@
+/** Store records → the contract's views. */
+import type { ChatService, TurnStats as ChatTurnStats } from '../chat/index.ts';
+import type { Conversation, Message, Sampling as StoredSampling } from '../store/types.ts';
+import type { ConversationView, MessageView, Sampling, TurnStats } from './views.ts';
+
+export function samplingView(s: StoredSampling, modelGreedy: boolean): Sampling {
+  return {
+    temperature: s.temperature ?? (modelGreedy ? 0 : 0.7),
+    topK: s.topK ?? 0,
+    topP: s.topP ?? 1,
+    minP: s.minP ?? 0,
+    repetitionPenalty: s.repetitionPenalty ?? 1,
+    maxTokens: s.maxTokens ?? 512,
+    seed: s.seed ?? null,
+  };
+}
+
+export function statsView(s: ChatTurnStats | Record<string, unknown> | null): TurnStats | null {
+  if (!s || typeof s.restoredTokens !== 'number') return null;
+  const { restoreSource: _source, ...rest } = s as ChatTurnStats;
+  return rest as TurnStats;
+}
+
+export function messageView(chat: ChatService, m: Message): MessageView {
+  const siblings = chat.store.messages.siblings(m.id);
+  const siblingIds = siblings.length ? siblings.map((x) => x.id) : [m.id];
+  return {
+    id: m.id,
+    parentId: m.parentId,
+    role: m.role,
+    text: m.content,
+    createdAt: m.createdAt,
+    siblingIds,
+    siblingIndex: Math.max(0, siblingIds.indexOf(m.id)),
+    stats: statsView(m.stats),
+  };
+}
+
+export function conversationView(chat: ChatService, id: string, modelGreedy: boolean): ConversationView {
+  const { conversation: c, messages } = chat.getConversation(id);
+  return {
+    ...summary(chat, c),
+    systemPrompt: c.systemPrompt,
+    sampling: samplingView(c.sampling, modelGreedy),
+    codec: c.codec,
+    messages: messages.map((m) => messageView(chat, m)),
+    cache: chat.cacheInfo(id),
+  };
+}
+
+export function summary(chat: ChatService, c: Conversation & { messageCount?: number }) {
+  return {
+    id: c.id,
+    title: c.title,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    messageCount: c.messageCount ?? chat.store.messages.count(c.id),
+  };
+}

@@ -1,0 +1,58 @@
+/** App settings: a small JSON file in the data directory, validated on read; a bad file falls back to defaults. */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { codecSchema } from '../api/schemas.ts';
+import type { Settings } from '../api/views.ts';
+
+const fileSchema = z.object({
+  cacheBudgetMb: z.number().int().min(16).default(2048),
+  defaultCodec: codecSchema.default('exact'),
+  threads: z.number().int().min(0).default(0),
+  modelDir: z.string().nullable().default(null),
+});
+export type SettingsFile = z.infer<typeof fileSchema>;
+
+export class SettingsStore {
+  private readonly file: string;
+  private value: SettingsFile;
+
+  constructor(
+    dataDir: string,
+    private readonly warn: (msg: string) => void = console.warn,
+  ) {
+    this.file = join(dataDir, 'settings.json');
+    this.value = this.read();
+  }
+
+  private read(): SettingsFile {
+    if (!existsSync(this.file)) return fileSchema.parse({});
+    try {
+      return fileSchema.parse(JSON.parse(readFileSync(this.file, 'utf8')));
+    } catch (err) {
+      this.warn(`settings: ${this.file} is unreadable (${String(err)}); using defaults`);
+      return fileSchema.parse({});
+    }
+  }
+
+  get all(): SettingsFile {
+    return { ...this.value };
+  }
+
+  view(): Settings {
+    const { cacheBudgetMb, defaultCodec, threads } = this.value;
+    return { cacheBudgetMb, defaultCodec, threads };
+  }
+
+  update(patch: Partial<SettingsFile>): SettingsFile {
+    this.value = fileSchema.parse({
+      ...this.value,
+      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+    });
+    // Write-then-rename: a crash mid-write never leaves a truncated settings file.
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.value, null, 2));
+    renameSync(tmp, this.file);
+    return this.all;
+  }
+}
