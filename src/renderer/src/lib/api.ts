@@ -1,6 +1,7 @@
 /** The renderer's single client. Which transport carries it is decided here and nowhere else. */
 import { createClient, type ApiClient } from '../../../main/api/client.ts';
 import type { RpcChannel } from '../../../main/api/contract.ts';
+import { connection } from './connection.svelte.ts';
 import { websocketChannel } from './ws-channel.ts';
 
 declare global {
@@ -9,4 +10,11 @@ declare global {
   }
 }
 
-export const api: ApiClient = createClient(window.reprise ?? websocketChannel());
+export const api: ApiClient = createClient(
+  window.reprise ??
+    websocketChannel(window.location, () => {
+      connection.lost = true;
+      // Fail whatever is still waiting, so no spinner waits forever.
+      api.close();
+    }),
+);

@@ -1,7 +1,7 @@
 /** Browser mode: the contract's message channel over the loopback WebSocket, token from the URL fragment. */
 import type { ClientMessage, RpcChannel, ServerMessage } from '../../../main/api/contract.ts';
 
-export function websocketChannel(loc: Location = window.location): RpcChannel {
+export function websocketChannel(loc: Location = window.location, onClose?: () => void): RpcChannel {
   const token = new URLSearchParams(loc.hash.slice(1)).get('token') ?? '';
   const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
   const ws = new WebSocket(`${scheme}://${loc.host}/rpc?token=${encodeURIComponent(token)}`);
@@ -16,6 +16,7 @@ export function websocketChannel(loc: Location = window.location): RpcChannel {
     // Fail everything pending: the server restarted or the token was refused.
     for (const l of listeners) l({ kind: 'result', id: -1, ok: false, error: { title: 'Disconnected' } });
     connectionLost = true;
+    onClose?.();
   });
   return {
     send(message: ClientMessage) {

@@ -1,0 +1,270 @@
+/** The open conversation and the turn running in it: streaming text, progress, stop, branches, settings. */
+import type { Prediction } from '../../../main/api/client.ts';
+import type {
+  Codec,
+  ConversationView,
+  MessageView,
+  Sampling,
+  TurnProgress,
+  TurnResult,
+  TurnStats,
+} from '../../../main/api/contract.ts';
+import { api } from './api.ts';
+import { cache } from './app.svelte.ts';
+import { conversations } from './conversations.svelte.ts';
+import { isCancellation, toUserError, type UserError } from './errors.ts';
+import { toasts } from './toasts.svelte.ts';
+
+export type TurnKind = 'send' | 'regenerate' | 'edit';
+
+export interface ActiveTurn {
+  conversationId: string;
+  kind: TurnKind;
+  /** Regenerate/edit: the message being replaced; it and everything after it are hidden while the turn runs. */
+  replacesId: string | null;
+  /** Send/edit: the user's text, shown at once while the turn starts. */
+  userText: string | null;
+  draft: string;
+  progress: TurnProgress | null;
+  stopping: boolean;
+}
+
+export interface SettingsPatch {
+  title?: string;
+  systemPrompt?: string;
+  sampling?: Partial<Sampling>;
+  codec?: Codec;
+}
+
+const DEFAULT_TITLES = new Set(['', 'New chat', 'New conversation', 'Untitled']);
+
+export function titleFrom(text: string): string {
+  const line = text.trim().split('\n')[0]!.trim();
+  return line.length > 60 ? `${line.slice(0, 57).trimEnd()}…` : line || 'New chat';
+}
+
+export class ChatState {
+  conversation = $state.raw<ConversationView | null>(null);
+  loadingId = $state<string | null>(null);
+  turn = $state<ActiveTurn | null>(null);
+  composer = $state('');
+  /** The last turn's failure, shown in the chat until the next turn. */
+  error = $state.raw<UserError | null>(null);
+  /** A message to scroll to and highlight (from a search hit). */
+  focusMessageId = $state<string | null>(null);
+
+  private prediction: Prediction<string, TurnProgress, TurnResult> | null = null;
+  /** Unsent text per conversation; not reactive on purpose (read when a conversation opens). */
+  private drafts: Record<string, string> = {};
+
+  readonly busy = $derived(this.turn !== null);
+  /** The running turn, when it belongs to the open conversation. */
+  readonly turnHere: ActiveTurn | null = $derived(
+    this.turn && this.conversation && this.turn.conversationId === this.conversation.id ? this.turn : null,
+  );
+  readonly visible: MessageView[] = $derived.by(() => {
+    const msgs = this.conversation?.messages ?? [];
+    const t = this.turnHere;
+    if (!t?.replacesId) return msgs;
+    const i = msgs.findIndex((m) => m.id === t.replacesId);
+    return i >= 0 ? msgs.slice(0, i) : msgs;
+  });
+  readonly lastAssistantId: string | null = $derived(this.visible.findLast((m) => m.role === 'assistant')?.id ?? null);
+  readonly lastStats: TurnStats | null = $derived(this.visible.findLast((m) => m.stats !== null)?.stats ?? null);
+
+  async open(id: string, focusMessageId: string | null = null): Promise<void> {
+    this.focusMessageId = focusMessageId;
+    if (this.conversation?.id === id) return;
+    this.loadingId = id;
+    try {
+      const view = await api.call('conversations.get', { id });
+      if (this.loadingId !== id) return;
+      this.stash();
+      this.conversation = view;
+      this.composer = this.drafts[id] ?? '';
+      this.error = null;
+    } catch (e) {
+      toasts.error(e, 'Could not open the conversation');
+    } finally {
+      if (this.loadingId === id) this.loadingId = null;
+    }
+  }
+
+  /** Back to the welcome screen. */
+  close(): void {
+    this.stash();
+    this.conversation = null;
+    this.composer = '';
+    this.error = null;
+  }
+
+  private stash(): void {
+    if (this.conversation) this.drafts[this.conversation.id] = this.composer;
+  }
+
+  async create(title?: string): Promise<ConversationView | null> {
+    try {
+      const view = await api.call('conversations.create', title ? { title } : {});
+      conversations.upsert(view);
+      this.stash();
+      this.conversation = view;
+      this.composer = '';
+      this.error = null;
+      return view;
+    } catch (e) {
+      toasts.error(e, 'Could not start a new chat');
+      return null;
+    }
+  }
+
+  /** Ctrl/Cmd+N: an empty chat is reused rather than piling up new ones. */
+  async newChat(): Promise<void> {
+    if (this.conversation && this.conversation.messages.length === 0) return;
+    await this.create();
+  }
+
+  async remove(id: string): Promise<boolean> {
+    try {
+      const res = await api.call('conversations.delete', { id });
+      conversations.remove(id);
+      delete this.drafts[id];
+      if (this.conversation?.id === id) this.close();
+      toasts.info(
+        res.freedBlocks > 0 ? `Conversation deleted (${res.freedBlocks} cache blocks freed)` : 'Conversation deleted',
+      );
+      void cache.refresh();
+      return true;
+    } catch (e) {
+      toasts.error(e, 'Could not delete the conversation');
+      return false;
+    }
+  }
+
+  async reload(id: string): Promise<void> {
+    try {
+      const view = await api.call('conversations.get', { id });
+      conversations.upsert(view);
+      if (this.conversation?.id === id) this.conversation = view;
+    } catch {
+      // the turn's own error is already shown
+    }
+  }
+
+  async send(text: string = this.composer): Promise<void> {
+    const body = text.trim();
+    if (!body || this.turn) return;
+    let conv = this.conversation;
+    if (!conv) conv = await this.create(titleFrom(body));
+    if (!conv) return;
+    const id = conv.id;
+    const retitle = conv.messages.length === 0 && DEFAULT_TITLES.has(conv.title.trim());
+    this.composer = '';
+    const ok = await this.run({ kind: 'send', conversationId: id, replacesId: null, userText: body }, () =>
+      api.stream('chat.send', { conversationId: id, text: body }),
+    );
+    if (ok && retitle && DEFAULT_TITLES.has((this.conversation?.title ?? '').trim())) {
+      await this.update({ title: titleFrom(body) });
+    }
+  }
+
+  async regenerate(assistantMessageId: string): Promise<void> {
+    const conv = this.conversation;
+    if (!conv || this.turn) return;
+    await this.run(
+      { kind: 'regenerate', conversationId: conv.id, replacesId: assistantMessageId, userText: null },
+      () => api.stream('chat.regenerate', { assistantMessageId }),
+    );
+  }
+
+  async edit(userMessageId: string, text: string): Promise<void> {
+    const conv = this.conversation;
+    const body = text.trim();
+    if (!conv || this.turn || !body) return;
+    await this.run({ kind: 'edit', conversationId: conv.id, replacesId: userMessageId, userText: body }, () =>
+      api.stream('chat.edit', { userMessageId, text: body }),
+    );
+  }
+
+  stop(): void {
+    if (!this.turn || !this.prediction) return;
+    this.turn.stopping = true;
+    this.prediction.cancel();
+  }
+
+  async switchBranch(messageId: string): Promise<void> {
+    if (this.turn) return;
+    try {
+      const view = await api.call('messages.switchBranch', { messageId });
+      this.conversation = view;
+      conversations.upsert(view);
+    } catch (e) {
+      toasts.error(e, 'Could not switch to that branch');
+    }
+  }
+
+  async rename(id: string, title: string): Promise<boolean> {
+    try {
+      const view = await api.call('conversations.update', { id, title });
+      conversations.upsert(view);
+      if (this.conversation?.id === id) this.conversation = view;
+      return true;
+    } catch (e) {
+      toasts.error(e, 'Could not rename the conversation');
+      return false;
+    }
+  }
+
+  async update(patch: SettingsPatch): Promise<boolean> {
+    const conv = this.conversation;
+    if (!conv) return false;
+    try {
+      const view = await api.call('conversations.update', { id: conv.id, ...patch });
+      if (this.conversation?.id === view.id) this.conversation = view;
+      conversations.upsert(view);
+      return true;
+    } catch (e) {
+      toasts.error(e, 'Could not save the conversation settings');
+      return false;
+    }
+  }
+
+  private async run(
+    start: Pick<ActiveTurn, 'kind' | 'conversationId' | 'replacesId' | 'userText'>,
+    begin: () => Prediction<string, TurnProgress, TurnResult>,
+  ): Promise<boolean> {
+    this.turn = { ...start, draft: '', progress: null, stopping: false };
+    const turn = this.turn;
+    this.error = null;
+    let userStored = false;
+    try {
+      const prediction = begin();
+      this.prediction = prediction;
+      prediction.onProgress((p) => {
+        turn.progress = p;
+        if (p.userMessageId) userStored = true;
+      });
+      for await (const fragment of prediction) turn.draft += fragment;
+      const result = await prediction;
+      conversations.upsert(result.conversation);
+      if (this.conversation?.id === start.conversationId) this.conversation = result.conversation;
+      return true;
+    } catch (e) {
+      const stopped = turn.stopping || isCancellation(e);
+      if (!stopped) {
+        const err = toUserError(e, 'The reply failed');
+        if (this.conversation?.id === start.conversationId) this.error = err;
+        else toasts.error(err);
+        // Nothing was stored: give the text back so it is not lost.
+        if (start.kind === 'send' && !userStored && start.userText && !this.composer) this.composer = start.userText;
+      }
+      await this.reload(start.conversationId);
+      return false;
+    } finally {
+      this.turn = null;
+      this.prediction = null;
+      void cache.refresh();
+    }
+  }
+}
+
+export const chat = new ChatState();

@@ -1,0 +1,32 @@
+/** Short-lived notices: errors (stay until dismissed) and confirmations (fade after a few seconds). */
+import { toUserError, type UserError } from './errors.ts';
+
+export interface Toast {
+  id: number;
+  kind: 'error' | 'info';
+  error?: UserError;
+  message?: string;
+}
+
+export class Toasts {
+  items = $state<Toast[]>([]);
+  private next = 1;
+
+  error(err: unknown, fallbackTitle?: string): void {
+    this.items.push({ id: this.next++, kind: 'error', error: toUserError(err, fallbackTitle) });
+    if (this.items.length > 4) this.items.shift();
+  }
+
+  info(message: string): void {
+    const id = this.next++;
+    this.items.push({ id, kind: 'info', message });
+    setTimeout(() => this.dismiss(id), 5000);
+  }
+
+  dismiss(id: number): void {
+    const i = this.items.findIndex((t) => t.id === id);
+    if (i >= 0) this.items.splice(i, 1);
+  }
+}
+
+export const toasts = new Toasts();
