@@ -21,7 +21,7 @@ export function searchMessages(db: Db, text: string, limit = 50): SearchHit[] {
   return db
     .prepare(
       `SELECT m.conversation_id AS conversationId, c.title AS conversationTitle, m.id AS messageId, m.role AS role,
-              snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet
+              snippet(messages_fts, 0, '«', '»', '…', 12) AS snippet
        FROM messages_fts JOIN messages m ON m.n = messages_fts.rowid JOIN conversations c ON c.id = m.conversation_id
        WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?`,
     )
