@@ -51,6 +51,8 @@ export function createService(deps: ServiceDeps): Service {
     sink: StreamSink<string, TurnProgress>,
     run: (h: TurnHandlers) => Promise<TurnOutcome>,
   ): Promise<TurnResult> => {
+    if (models.status.state === 'loading') sink.progress({ phase: 'restore', done: 0, total: 0 });
+    await models.settled();
     models.require(); // a clear "no model" error before anything is written
     const outcome = await run({
       signal: sink.signal,

@@ -102,6 +102,11 @@ export class ModelManager {
     }
   }
 
+  /** Resolves once no load is in progress (a turn asked for during start-up waits instead of failing). */
+  async settled(): Promise<void> {
+    while (this.loading) await this.loading.catch(() => undefined);
+  }
+
   /** The engine, or a clear error saying why there is none. */
   require(): Engine {
     if (this.current) return this.current;
