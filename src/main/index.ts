@@ -8,7 +8,15 @@ import { installMenu } from './shell/menu.ts';
 import { electronPlatform } from './shell/native-platform.ts';
 import { serveIpc } from './transport/ipc.ts';
 
-const dataDirFlag = process.argv.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length);
+/** `--name=value` or `--name value`, as browser mode's parseArgs accepts them. */
+function flag(name: string): string | undefined {
+  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  const a = process.argv[i]!;
+  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : process.argv[i + 1];
+}
+
+const dataDirFlag = flag('data-dir');
 const dataDirOverride = dataDirFlag ?? process.env.REPRISE_DATA_DIR;
 if (dataDirOverride) app.setPath('userData', dataDirOverride);
 
@@ -60,7 +68,7 @@ void app.whenReady().then(() => {
     defaultModelDir: app.isPackaged
       ? join(process.resourcesPath, 'models', 'reprise-tiny')
       : fileURLToPath(new URL('../../resources/models/reprise-tiny', import.meta.url)),
-    modelDir: process.argv.find((a) => a.startsWith('--model='))?.slice('--model='.length),
+    modelDir: flag('model'),
     workerPath: new URL('./engine-worker.js', import.meta.url),
   });
   const native = electronPlatform();
