@@ -60,6 +60,9 @@ app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 });
 
+// A stray rejection is a bug to log, not a reason to take the user's session down.
+process.on('unhandledRejection', (err) => console.error('reprise: unhandled rejection:', err));
+
 let backend: Backend | null = null;
 
 void app.whenReady().then(() => {

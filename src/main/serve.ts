@@ -9,6 +9,9 @@ import { startBrowserServer } from './transport/websocket.ts';
 const HELP = `Usage: npm run serve -- [--port N] [--data-dir DIR] [--model DIR]
 Starts Reprise in browser mode on 127.0.0.1 and prints the URL to open (it carries a fresh token).`;
 
+// A stray rejection is a bug to log, not a reason to take the user's session down.
+process.on('unhandledRejection', (err) => console.error('reprise: unhandled rejection:', err));
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {

@@ -26,10 +26,31 @@ export class RepriseError extends Error {
   }
 }
 
+/** SQLite's result codes that a person can act on (better-sqlite3 puts them in `code`). */
+const SQLITE_ERRORS: Record<string, Omit<SerializedError, 'cause'>> = {
+  SQLITE_FULL: {
+    title: 'The disk is full',
+    suggestion: 'Free some disk space or lower the cache budget, then try again. Nothing already saved was lost.',
+    code: 'disk_full',
+  },
+  SQLITE_READONLY: {
+    title: 'The data folder is read-only',
+    suggestion: 'Check the permissions of the data folder.',
+    code: 'read_only',
+  },
+  SQLITE_CORRUPT: {
+    title: 'The database file is damaged',
+    suggestion: 'Restore reprise.db from a backup, or move it away to start afresh.',
+    code: 'corrupt_db',
+  },
+};
+
 /** Anything thrown on the main side becomes a SerializedError; fields of domain errors are kept. */
 export function serializeError(err: unknown): SerializedError {
   if (err && typeof err === 'object') {
     const e = err as Partial<SerializedError> & { message?: unknown };
+    const known = typeof e.code === 'string' ? SQLITE_ERRORS[e.code] : undefined;
+    if (known) return { ...known, cause: typeof e.message === 'string' ? e.message : undefined };
     if (typeof e.title === 'string') {
       return {
         title: e.title,

@@ -75,3 +75,29 @@ test('a turn streams fragments, progress and a result with stats; the conversati
   const listed = await client.call('conversations.list', {});
   assert.ok(listed.some((c) => c.id === conv.id && c.messageCount === 2));
 });
+
+test('a full disk fails the turn with a clear error, and nothing already saved is lost', async () => {
+  const conv = await client.call('conversations.create', { title: 'Disk' });
+  const first = await client.stream('chat.send', { conversationId: conv.id, text: 'Remember the number 17.' });
+  const db = backend.chat.store.db;
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  // SQLite's own "database or disk is full", without filling the real disk.
+  db.pragma(`max_page_count = ${pages + 1}`);
+  try {
+    await assert.rejects(
+      Promise.resolve(client.stream('chat.send', { conversationId: conv.id, text: 'tell me more '.repeat(60) })),
+      (e: unknown) => e instanceof RepriseError && e.title === 'The disk is full' && !!e.suggestion,
+    );
+  } finally {
+    db.pragma('max_page_count = 1073741823');
+  }
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  const after = await client.call('conversations.get', { id: conv.id });
+  assert.deepEqual(
+    after.messages.slice(0, 2).map((m) => m.text),
+    first.conversation.messages.map((m) => m.text),
+  );
+  // And the conversation carries on once there is room again.
+  const next = await client.stream('chat.send', { conversationId: conv.id, text: 'What number?' });
+  assert.equal(next.conversation.messages.at(-1)!.role, 'assistant');
+});

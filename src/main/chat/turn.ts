@@ -129,6 +129,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   //    not wait for compression. A crash mid-reply keeps the message and, once attached, the prefix.
   const exportKv = (a: number, b: number) => gen.exportKv(a, b);
   const prefixSave = snapshotRange(turn.log, storedPrefix(turn.log, ctx, store.blocks), ctx, exportKv, store.blocks);
+  prefixSave.catch(() => undefined); // observed below; this only keeps an early throw from leaving it unhandled
   let userMessage: Message;
   if (!spec.existingUser) {
     userMessage = store.commitMessages(conv.id, [
@@ -157,10 +158,16 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
       });
     userMessage = store.messages.require(u.id);
   }
+  // Never rejects: a failed prompt save (a full disk, say) costs a re-prefill later, not the turn.
   const attached = prefixSave.then(
     (s1) => {
-      store.attachBlocks(userMessage.id, s1.blocks, s1.refs);
-      return s1;
+      try {
+        store.attachBlocks(userMessage.id, s1.blocks, s1.refs);
+        return s1;
+      } catch (err) {
+        d.logger.warn(`chat: saving the prompt's KV blocks failed: ${(err as Error).message}`);
+        return null;
+      }
     },
     (err: unknown) => {
       d.logger.warn(`chat: saving the prompt's KV blocks failed: ${(err as Error).message}`);
