@@ -1,36 +1,17 @@
+import type { TurnStats as ApiTurnStats } from '../api/contract.ts';
+import { serializeError, type SerializedError } from '../api/errors.ts';
 import type { CodecName } from '../kv/codec/types.ts';
-import type { Message, Sampling, StopReason } from '../store/types.ts';
+import type { Message, Sampling } from '../store/types.ts';
 
-/** Per-turn numbers; the same shape as the API's TurnStats. */
-export interface TurnStats {
-  restoredTokens: number;
-  prefilledTokens: number;
-  restoreMs: number;
-  prefillMs: number;
-  ttftMs: number;
-  generatedTokens: number;
-  decodeTokS: number;
-  stopReason: Exclude<StopReason, 'error'>;
-  codec: CodecName;
-  /** The turn's new KV blocks as raw fp16 would take, and as stored. */
-  snapshotRawBytes: number;
-  snapshotStoredBytes: number;
-  /** Oldest messages dropped to fit the context window (0 when none): context overflow happened. */
-  droppedMessages: number;
-  contextTokens: number;
-  contextLength: number;
-  /** Where restored tokens came from: the live engine state, the block store, or nothing. */
+/** Per-turn numbers: the API's TurnStats, plus where the restored tokens came from. */
+export interface TurnStats extends ApiTurnStats {
+  /** The live engine state, the block store, or nothing. */
   restoreSource: 'live' | 'store' | 'none';
 }
 
 export type TurnPhase = 'restore' | 'prefill' | 'generate' | 'save';
 
-export interface ErrorInfo {
-  title: string;
-  cause?: string;
-  suggestion?: string;
-  code?: string;
-}
+export type ErrorInfo = SerializedError;
 
 export type ChatEvent =
   | { type: 'progress'; phase: TurnPhase; done: number; total: number; userMessageId?: string }
@@ -72,17 +53,6 @@ export class ChatError extends Error {
 }
 
 export function errorInfo(err: unknown): ErrorInfo {
-  if (err && typeof err === 'object') {
-    const e = err as { title?: unknown; cause?: unknown; suggestion?: unknown; code?: unknown; message?: unknown };
-    if (typeof e.title === 'string') {
-      return {
-        title: e.title,
-        cause: typeof e.cause === 'string' ? e.cause : undefined,
-        suggestion: typeof e.suggestion === 'string' ? e.suggestion : undefined,
-        code: typeof e.code === 'string' ? e.code : undefined,
-      };
-    }
-    if (typeof e.message === 'string') return { title: 'Chat turn failed', cause: e.message };
-  }
-  return { title: 'Chat turn failed', cause: String(err) };
+  const e = serializeError(err);
+  return e.title === 'Unexpected error' ? { ...e, title: 'Chat turn failed' } : e;
 }
