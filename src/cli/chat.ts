@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from './usage-error.ts';
 import { ChatService } from '../main/chat/service.ts';
 import type { TurnStats } from '../main/chat/types.ts';
 import { Engine } from '../main/engine/index.ts';
@@ -11,16 +12,6 @@ import { Store } from '../main/store/store.ts';
 import type { Sampling } from '../main/store/types.ts';
 
 export const DEFAULT_MODEL_DIR = 'resources/models/reprise-tiny';
-
-class UsageError extends Error {
-  readonly title = 'Invalid arguments';
-  readonly suggestion = 'Run `npm run cli -- --help`.';
-  override readonly cause: string;
-  constructor(message: string) {
-    super(message);
-    this.cause = message;
-  }
-}
 
 export function snakeStats(s: TurnStats): Record<string, number | string | boolean> {
   return {

@@ -2,18 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from './usage-error.ts';
 import { ChatService, type ExportFormat } from '../main/chat/service.ts';
 import { Store } from '../main/store/store.ts';
-
-class UsageError extends Error {
-  readonly title = 'Invalid arguments';
-  readonly suggestion = 'Run `npm run cli -- --help`.';
-  override readonly cause: string;
-  constructor(message: string) {
-    super(message);
-    this.cause = message;
-  }
-}
 
 function withService<T>(data: string | undefined, fn: (svc: ChatService) => T): T {
   if (!data) throw new UsageError('--data DIR is required');
