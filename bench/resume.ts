@@ -259,11 +259,14 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
     const agree: Record<string, number> = {};
     const maxDiff: Record<string, number> = {};
     const bytes: Record<string, number> = {};
+    const fullBytes: Record<string, number> = {};
     let tokens = 0;
+    let fullTokens = 0;
     for (const codec of CODEC_NAMES) {
       agree[codec] = 0;
       maxDiff[codec] = 0;
       bytes[codec] = 0;
+      fullBytes[codec] = 0;
     }
     for (let p = 0; p < prompts; p++) {
       const h = await seedHistory(engine, 'You are a helpful assistant.', 384 + p * 40);
@@ -292,7 +295,13 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
         });
         const s = await snapshotRange(h.log, 0, ctx, (a, b) => ref.exportKv(a, b), store.blocks);
         bytes[codec]! += s.blocks.reduce((n, b) => n + b.data.length, 0);
-        if (codec === 'exact') tokens += h.log.length;
+        // full blocks only: the steady state of a long chat (the < 64-token tail is always stored exact)
+        const full = s.blocks.filter((b) => b.kind === 'full');
+        fullBytes[codec]! += full.reduce((n, b) => n + b.data.length, 0);
+        if (codec === 'exact') {
+          tokens += h.log.length;
+          fullTokens += full.reduce((n, b) => n + b.count, 0);
+        }
         const c = store.conversations.create({});
         store.commitMessages(c.id, [
           {
@@ -312,7 +321,7 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
         if (plan.restoredTokens !== h.log.length)
           throw new Error(`${codec}: restored ${plan.restoredTokens}/${h.log.length}`);
         const g: Generator = await engine.createGenerator();
-        await g.restoreKv(plan.slices);
+        await g.restoreKv([plan.kv!], { transfer: true });
         // re-run the last history token on the restored cache to get its logits
         await g.rewindTo(h.log.length - 1);
         await g.appendTokens([h.log[h.log.length - 1]!]);
@@ -333,6 +342,9 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
       // the same size measure on the quality model (its KV statistics, unlike the random bench model's, are realistic once it is the trained default)
       out[`snapshot.${codec}.quality_model_ratio_vs_fp16`] = r3(
         bytes[codec]! / fp16KvBytes(engine.info.layout, tokens),
+      );
+      out[`snapshot.${codec}.quality_model_full_blocks_ratio_vs_fp16`] = r3(
+        fullBytes[codec]! / fp16KvBytes(engine.info.layout, fullTokens),
       );
     }
     log(

@@ -98,8 +98,8 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   if (Math.min(storedPrefix(turn.log, ctx, store.blocks, tailEnds), N - 1) > live) {
     const plan = await planRestore(turn.log, ctx, store.blocks, { maxTokens: N - 1, tailEnds, logger: d.logger });
     if (plan.bad.length) store.blocks.drop(plan.bad); // so this turn's save rewrites them
-    if (plan.restoredTokens > live) {
-      await gen.restoreKv(plan.slices);
+    if (plan.kv && plan.restoredTokens > live) {
+      await gen.restoreKv([plan.kv], { transfer: true }); // one buffer per layer, moved, not copied
       store.blocks.touch(plan.used);
       restored = plan.restoredTokens;
       source = 'store';

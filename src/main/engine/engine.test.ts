@@ -102,6 +102,28 @@ describe('engine on tiny-llama (fp32 KV)', () => {
     await g.dispose();
   });
 
+  test('rewinds compact lazily: export before the next run, several rewinds, transferred restore', async () => {
+    const full = await fullLogits(prompt);
+    const g = await engine.createGenerator();
+    await g.appendTokens(prompt);
+    const before = await g.exportKv(0, 12);
+    await g.rewindTo(20);
+    await g.rewindTo(12); // two rewinds, no run in between
+    assert.deepEqual(await g.exportKv(0, 12), before); // read through the not-yet-compacted cache
+    await g.appendTokens(prompt.slice(12));
+    assert.ok(maxAbsDiff(full, await g.lastLogits()) <= 1e-4);
+    const whole = await g.exportKv();
+    const h = await engine.createGenerator();
+    await h.restoreKv([whole], { transfer: true });
+    assert.equal(whole.layers[0]!.key.length, 0, 'the buffers moved to the worker');
+    assert.deepEqual(h.tokens, prompt);
+    await h.rewindTo(prompt.length - 1);
+    await h.appendTokens(prompt.slice(-1));
+    assert.ok(maxAbsDiff(full, await h.lastLogits()) <= 1e-4);
+    await g.dispose();
+    await h.dispose();
+  });
+
   test('greedy is reproducible and matches generateNextToken', async () => {
     const run = async (): Promise<{ ids: number[]; g: Generator }> => {
       const g = await engine.createGenerator();

@@ -116,6 +116,8 @@ export class Engine {
       onEvent?: (m: FromWorker) => void;
       onCount?: (n: number) => void;
       cancelRef?: (cancel: () => void) => void;
+      /** Buffers to move to the worker instead of cloning (they are detached here afterwards). */
+      transfer?: ArrayBuffer[];
     } = {},
   ): Promise<Results[R['op']]> {
     if (this.dead) return Promise.reject(this.dead);
@@ -135,7 +137,7 @@ export class Engine {
         onCount: o.onCount,
       });
       const msg: ToWorker = { id, slot, req };
-      this.worker.postMessage(msg);
+      this.worker.postMessage(msg, o.transfer ?? []);
     });
   }
 
@@ -180,6 +182,20 @@ export interface AppendOptions {
 export interface PredictOptions extends GenerateOptions {
   signal?: AbortSignal;
   onFragment?: (f: Fragment) => void;
+}
+
+/**
+ * The distinct ArrayBuffers behind `arrays` that may be moved: only those an array spans completely (a view
+ * into a larger buffer, e.g. Node's Buffer pool, would detach memory that is not ours to give), never shared.
+ */
+function transferable(arrays: readonly ArrayBufferView[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const a of arrays) {
+    const b = a.buffer;
+    // (a detached buffer has byteLength 0: listing one would make postMessage drop the message)
+    if (b instanceof ArrayBuffer && b.byteLength > 0 && a.byteOffset === 0 && a.byteLength === b.byteLength) out.add(b);
+  }
+  return [...out];
 }
 
 /** One token sequence with its KV cache, in the spirit of onnxruntime-genai's Generator. */
@@ -274,10 +290,19 @@ export class Generator {
     return this.engine.call({ op: 'exportKv', seq: this.seq, start, end });
   }
 
-  /** Replace the state with contiguous slices from position 0 (token log = their tokens). */
-  async restoreKv(slices: readonly KvSlice[]): Promise<void> {
-    await this.engine.call({ op: 'restoreKv', seq: this.seq, slices: [...slices] });
-    this.log = slices.flatMap((s) => s.tokens);
+  /**
+   * Replace the state with contiguous slices from position 0 (token log = their tokens).
+   * With `transfer`, the slices' K/V buffers are moved to the engine worker instead of cloned (no copy of
+   * the cache; every array that spans its whole ArrayBuffer is detached afterwards, whatever the outcome).
+   * A single slice from 0 is then used by the worker as the cache itself.
+   */
+  async restoreKv(slices: readonly KvSlice[], o: { transfer?: boolean } = {}): Promise<void> {
+    const tokens = slices.flatMap((s) => s.tokens);
+    await this.engine.call(
+      { op: 'restoreKv', seq: this.seq, slices: [...slices] },
+      o.transfer ? { transfer: transferable(slices.flatMap((s) => s.layers.flatMap((l) => [l.key, l.value]))) } : {},
+    );
+    this.log = tokens;
   }
 
   async dispose(): Promise<void> {

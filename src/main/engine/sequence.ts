@@ -41,7 +41,9 @@ export class Sequence {
   /** Logits after token kvLen-1, when valid. */
   logits: Float32Array;
   logitsValid = false;
-  private past: ort.Tensor[]; // [layer0.key, layer0.value, layer1.key, …], each [1, kvHeads, kvLen, headDim]
+  private past: ort.Tensor[]; // [layer0.key, layer0.value, layer1.key, …], each [1, kvHeads, pastLen, headDim]
+  /** Tokens the past tensors hold; > kvLen after a rewind until the next run compacts them (lazily, in place). */
+  private pastLen = 0;
   private readonly feeds: Record<string, ort.Tensor> = {};
   private readonly one = new BigInt64Array(1);
   private readonly t: Int64Tables;
@@ -79,6 +81,7 @@ export class Sequence {
   }
 
   private emptyPast(): ort.Tensor[] {
+    this.pastLen = 0;
     const out: ort.Tensor[] = [];
     for (let i = 0; i < this.m.io.layout.numLayers * 2; i++) out.push(this.kvTensor(this.newKv(0), 0));
     return out;
@@ -105,6 +108,7 @@ export class Sequence {
         suggestion: 'Start a new conversation or shorten it.',
       });
     this.t.ensure(total);
+    this.compact();
     const f = this.feeds;
     let ids: BigInt64Array;
     if (n === 1) {
@@ -137,6 +141,7 @@ export class Sequence {
       this.logits = lg.data as Float32Array; // decode: no copy
     else this.logits = (lg.data as Float32Array).slice(offset, offset + V);
     this.kvLen = total;
+    this.pastLen = total;
     this.logitsValid = true;
   }
 
@@ -199,15 +204,29 @@ export class Sequence {
     await this.run(1);
   }
 
+  /** Drop K/V past n: O(1). The tensors keep their rows until the next run compacts them (see compact). */
   private truncateKv(n: number): void {
-    const T = this.kvLen;
-    this.past = this.past.map((t) => {
-      const dst = this.newKv(n);
-      this.copyRange(this.kvData(t), T, 0, n, dst, n, 0);
-      return this.kvTensor(dst, n);
-    });
     this.kvLen = n;
     this.logitsValid = false;
+  }
+
+  /**
+   * Make the past tensors exactly kvLen long for the next run. ORT needs contiguous [1, H, kvLen, D] inputs
+   * and each head's rows are contiguous, so this moves heads 1..H-1 down in place (a memmove of the kept
+   * data, no allocation) and re-wraps the same memory: several rewinds before a run cost one move.
+   */
+  private compact(): void {
+    const T = this.pastLen;
+    const n = this.kvLen;
+    if (T === n) return;
+    const { numKvHeads: H } = this.m.io.layout;
+    const D = this.rowSize;
+    this.past = this.past.map((t) => {
+      const data = this.kvData(t);
+      for (let h = 1; h < H; h++) data.copyWithin(h * n * D, h * T * D, (h * T + n) * D);
+      return this.kvTensor(data.subarray(0, H * n * D), n);
+    });
+    this.pastLen = n;
   }
 
   rewindTo(n: number): void {
@@ -238,8 +257,8 @@ export class Sequence {
     for (let l = 0; l < this.m.io.layout.numLayers; l++) {
       const key = this.newKv(n);
       const value = this.newKv(n);
-      this.copyRange(this.kvData(this.past[2 * l]!), this.kvLen, start, end, key, n, 0);
-      this.copyRange(this.kvData(this.past[2 * l + 1]!), this.kvLen, start, end, value, n, 0);
+      this.copyRange(this.kvData(this.past[2 * l]!), this.pastLen, start, end, key, n, 0);
+      this.copyRange(this.kvData(this.past[2 * l + 1]!), this.pastLen, start, end, value, n, 0);
       layers.push({ key, value });
     }
     return { layout: { ...this.m.io.layout }, start, tokens: this.tokens.slice(start, end), layers };
@@ -280,14 +299,22 @@ export class Sequence {
     const past: ort.Tensor[] = [];
     for (let l = 0; l < numLayers; l++)
       for (const which of ['key', 'value'] as const) {
-        const dst = this.newKv(total);
-        for (const s of slices)
-          this.copyRange(s.layers[l]![which], s.tokens.length, 0, s.tokens.length, dst, total, s.start);
+        // One slice already is the [1, H, total, D] tensor (its buffer arrived here moved or cloned, so it is
+        // this worker's own): wrap it. Otherwise assemble each layer once, straight from the slices.
+        const only = slices.length === 1 ? slices[0]!.layers[l]![which] : null;
+        let dst: KvArray;
+        if (only) dst = only;
+        else {
+          dst = this.newKv(total);
+          for (const s of slices)
+            this.copyRange(s.layers[l]![which], s.tokens.length, 0, s.tokens.length, dst, total, s.start);
+        }
         past.push(this.kvTensor(dst, total));
       }
     this.past = past;
     this.tokens = slices.flatMap((s) => s.tokens);
     this.kvLen = total;
+    this.pastLen = total;
     this.logitsValid = false;
   }
 }

@@ -92,6 +92,27 @@ describe('chat turn delta (invariant 1)', () => {
     });
   }
 
+  // A reply stopped mid-character (user stop / max tokens): the log holds the character's first bytes, the
+  // stored reply text ends in the U+FFFD the streaming detokenizer released for them. The comparison decodes
+  // the log's exact bytes with the same replacement, so the sampled ids are kept and nothing is re-prefilled.
+  for (const withEos of [true, false]) {
+    test(`keeps every id of a reply stopped mid-character (${withEos ? 'with' : 'without'} EOS)`, () => {
+      const d0 = chatTurnDelta(tok, first, []);
+      const emoji = tok.encode('😀');
+      assert.ok(emoji.length >= 2, 'the emoji spans several byte tokens');
+      const sampled = [...tok.encode('ok '), ...emoji.slice(0, emoji.length - 1)];
+      const detok = new StreamDetokenizer(tok);
+      const content = sampled.map((id) => detok.push(id)).join('') + detok.flush();
+      assert.ok(content.endsWith('\uFFFD'));
+      const log = [...d0.append, ...sampled, ...(withEos ? [im('<|im_end|>')] : [])];
+      const next: ChatMessage[] = [...first, { role: 'assistant', content }, { role: 'user', content: 'Again.' }];
+      const d = chatTurnDelta(tok, next, log);
+      assert.equal(d.exact, true);
+      assert.equal(d.keep, log.length);
+      assert.equal(tok.textOf([...log, ...d.append]), tok.renderChat(next, true));
+    });
+  }
+
   test('falls back to the longest common prefix when the render does not extend the log', () => {
     const d0 = chatTurnDelta(tok, first, []);
     const log = [...d0.append, ...tok.encode('the end. STOP and more')];

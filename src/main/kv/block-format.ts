@@ -2,9 +2,9 @@
 // The header repeats the block hash so a blob can never be served under another block's identity.
 import { createHash } from 'node:crypto';
 import type { KvDtype, KvLayout, KvSlice } from '../engine/kv-types.ts';
-import { decodeExact, encodeExact } from './codec/exact.ts';
-import { decodeQuant, encodeQuant } from './codec/quant.ts';
-import { type LayerKv, layerElems } from './codec/tensors.ts';
+import { decodeExactInto, encodeExact } from './codec/exact.ts';
+import { decodeQuantInto, encodeQuant } from './codec/quant.ts';
+import { type KvTarget, layerElems, newTarget } from './codec/tensors.ts';
 import type { CodecName } from './codec/types.ts';
 import type { BlockHash, BlockKind } from './hash.ts';
 
@@ -109,6 +109,21 @@ export interface BlockExpectation {
 
 /** Full verification + decode into a slice of the layout's dtype. Throws BlockError on anything off. */
 export async function decodeBlock(data: Uint8Array, expect: BlockExpectation): Promise<KvSlice> {
+  const target = newTarget(expect.layout, expect.tokens.length);
+  const h = await decodeBlockInto(data, expect, target);
+  return { layout: expect.layout, start: h.start, tokens: expect.tokens.slice(), layers: target.layers };
+}
+
+/**
+ * Full verification (length, checksum, header vs expectation), then decode straight into `target`
+ * (see KvTarget). Throws BlockError on anything off; on a body error the target's rows for this block
+ * may be partly written.
+ */
+export async function decodeBlockInto(
+  data: Uint8Array,
+  expect: BlockExpectation,
+  target: KvTarget,
+): Promise<BlockHeader> {
   const h = readHeader(data);
   const e = expect.layout;
   if (h.hash !== expect.hash) throw new BlockError('mismatch', 'block header names another block');
@@ -122,18 +137,15 @@ export async function decodeBlock(data: Uint8Array, expect: BlockExpectation): P
   }
   if (h.start !== expect.start || h.count !== expect.tokens.length)
     throw new BlockError('mismatch', 'block token range differs');
+  const n = layerElems(e, target.cap);
+  if (target.layers.length !== e.numLayers || target.layers.some((l) => l.key.length !== n || l.value.length !== n))
+    throw new Error('decode target does not match the layout');
   const body = data.subarray(HEADER, data.byteLength - CHECKSUM);
-  let layers: LayerKv[];
   try {
-    layers =
-      h.codec === 'exact'
-        ? await decodeExact(body, e, h.count)
-        : await decodeQuant(body, e, h.count, h.codec === 'int8' ? 8 : 4);
+    if (h.codec === 'exact') await decodeExactInto(body, e, h.count, target);
+    else await decodeQuantInto(body, e, h.count, h.codec === 'int8' ? 8 : 4, target);
   } catch (err) {
     throw new BlockError('body', `block body does not decode: ${(err as Error).message}`);
   }
-  const n = layerElems(e, h.count);
-  if (layers.length !== e.numLayers || layers.some((l) => l.key.length !== n || l.value.length !== n))
-    throw new BlockError('body', 'block body has the wrong size');
-  return { layout: e, start: h.start, tokens: expect.tokens.slice(), layers };
+  return h;
 }

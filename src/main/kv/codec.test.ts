@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { KvLayout } from '../engine/kv-types.ts';
 import { BlockError, decodeBlock, encodeBlock } from './block-format.ts';
 import { reader } from './codec/tensors.ts';
-import { fromHalf, toHalf } from './fp16.ts';
+import { fromHalf, toHalf } from '../engine/half.ts';
 import { ROOT_HASH, hashBlock } from './hash.ts';
 import { synthKv, tokenLog } from './testing.ts';
 

@@ -7,4 +7,4 @@ export * from './resume.ts';
 export * from './budget.ts';
 export * from './codec/types.ts';
 export { concatSlices, subSlice, rawKvBytes, fp16KvBytes } from './codec/tensors.ts';
-export { toHalf, fromHalf, halfArrayToFloat } from './fp16.ts';
+export { toHalf, fromHalf, halfArrayToFloat } from '../engine/half.ts';

@@ -2,14 +2,21 @@
 // (missing block, checksum mismatch, other model/dtype/codec) stops the walk there; the caller
 // prefills the rest. Never throws for bad data: wrong output and crashes are both worse than a prefill.
 import type { KvSlice } from '../engine/kv-types.ts';
-import { BlockError, decodeBlock } from './block-format.ts';
+import { BlockError, decodeBlockInto } from './block-format.ts';
 import type { BlockSource } from './block-store.ts';
-import { subSlice } from './codec/tensors.ts';
+import { type KvTarget, newTarget, subSlice } from './codec/tensors.ts';
 import type { KvContext, KvLogger } from './context.ts';
 import { type BlockHash, type ChainBlock, ROOT_HASH, hashBlock } from './hash.ts';
 
 export interface RestorePlan {
-  slices: KvSlice[];
+  /**
+   * The restored prefix [0, restoredTokens) as one slice (one [numKvHeads, restoredTokens, headDim] array per
+   * layer and K/V, every block decoded straight into it), or null when nothing is restored. Pass it to
+   * Generator.restoreKv, which hands its buffers over to the engine worker without copying.
+   */
+  kv: KvSlice | null;
+  /** The same prefix cut at block boundaries (copies, made on first access: for tests and inspection). */
+  readonly slices: KvSlice[];
   restoredTokens: number;
   /** Blocks used (to mark recently used). */
   used: BlockHash[];
@@ -83,7 +90,19 @@ export async function planRestore(
   opts: RestoreOptions,
 ): Promise<RestorePlan> {
   const max = Math.min(opts.maxTokens ?? log.length, log.length);
-  const plan: RestorePlan = { slices: [], restoredTokens: 0, used: [], bad: [], storedBytes: 0 };
+  const bounds: Array<[number, number]> = []; // block ranges of the restored prefix, for `slices`
+  let blockSlices: KvSlice[] | undefined;
+  const plan: RestorePlan = {
+    kv: null,
+    get slices(): KvSlice[] {
+      blockSlices ??= this.kv ? bounds.map(([a, b]) => subSlice(this.kv!, a, b)) : [];
+      return blockSlices;
+    },
+    restoredTokens: 0,
+    used: [],
+    bad: [],
+    storedBytes: 0,
+  };
   const has = (b: ChainBlock) => {
     try {
       return source.hasBlock(b.hash);
@@ -110,16 +129,26 @@ export async function planRestore(
     }
     found.push({ b, data });
   }
-  // 2. decode all at once: zstd runs on the thread pool while finished blocks are unshuffled/dequantized here
+  const last = found[found.length - 1];
+  const total = last ? Math.min(max, last.b.start + last.b.count) : 0;
+  if (total === 0) {
+    if (!plan.stop && max > 0) plan.stop = { at: 0, reason: 'missing' };
+    return plan;
+  }
+  // 2. decode all at once into one buffer per layer (blocks are contiguous from 0): zstd runs on the
+  //    thread pool while finished blocks are unshuffled/dequantized here, each straight into its rows
+  const whole = newTarget(ctx.layout, total);
   const decoded = await Promise.allSettled(
-    found.map(({ b, data }) =>
-      decodeBlock(data, {
+    found.map(({ b, data }) => {
+      const target: KvTarget = { layers: whole.layers, cap: total, at: b.start, limit: total - b.start };
+      const expect = {
         hash: b.hash,
         layout: ctx.layout,
         start: b.start,
         tokens: log.slice(b.start, b.start + b.count),
-      }),
-    ),
+      };
+      return decodeBlockInto(data, expect, target);
+    }),
   );
   // 3. the valid prefix
   for (const [i, r] of decoded.entries()) {
@@ -135,12 +164,17 @@ export async function planRestore(
       plan.stop = { at: b.start, reason: 'corrupt' };
       break;
     }
-    let slice = r.value;
-    if (b.start + b.count > max) slice = subSlice(slice, 0, max - b.start);
-    plan.slices.push(slice);
+    const end = Math.min(b.start + b.count, max);
+    bounds.push([b.start, end]);
     plan.used.push(b.hash);
     plan.storedBytes += data.byteLength;
-    plan.restoredTokens = slice.start + slice.tokens.length;
+    plan.restoredTokens = end;
+  }
+  const n = plan.restoredTokens;
+  if (n > 0) {
+    const kv: KvSlice = { layout: ctx.layout, start: 0, tokens: log.slice(0, n), layers: whole.layers };
+    // a corrupt block cut the prefix short (rare): compact to the valid part
+    plan.kv = n === total ? kv : subSlice({ ...kv, tokens: log.slice(0, total) }, 0, n);
   }
   if (!plan.stop && plan.restoredTokens < max) plan.stop = { at: plan.restoredTokens, reason: 'missing' };
   return plan;

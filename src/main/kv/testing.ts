@@ -2,7 +2,7 @@
 // real keys (channel offsets/outliers) so the quantizers see realistic groups.
 import type { KvLayout, KvSlice } from '../engine/kv-types.ts';
 import { newArray } from './codec/tensors.ts';
-import { toHalf } from './fp16.ts';
+import { toHalf } from '../engine/half.ts';
 
 /** KV of the token range [start, start + tokens.length) for a token log; a pure function of (layout, position, token). */
 export function synthKv(layout: KvLayout, start: number, tokens: number[]): KvSlice {

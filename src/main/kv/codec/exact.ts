@@ -1,8 +1,8 @@
 // Lossless: the raw KV bytes of every layer (key then value), byte-shuffled by element size, zstd'd.
 import type { KvLayout } from '../../engine/kv-types.ts';
-import { shuffle, unshuffle } from '../shuffle.ts';
+import { shuffle } from '../shuffle.ts';
 import { zstdCompress, zstdDecompress } from '../zstd.ts';
-import { type LayerKv, elemSize, layerElems } from './tensors.ts';
+import { type KvTarget, type LayerKv, elemSize, layerElems, newTarget } from './tensors.ts';
 
 export async function encodeExact(layers: LayerKv[], layout: KvLayout): Promise<Buffer> {
   const es = elemSize(layout.dtype);
@@ -19,17 +19,102 @@ export async function encodeExact(layers: LayerKv[], layout: KvLayout): Promise<
 }
 
 export async function decodeExact(body: Uint8Array, layout: KvLayout, count: number): Promise<LayerKv[]> {
+  const t = newTarget(layout, count);
+  await decodeExactInto(body, layout, count, t);
+  return t.layers;
+}
+
+/**
+ * Decompresses, then un-shuffles each element straight into its final place in the target (the shuffled
+ * byte planes are read in place: no unshuffled copy, no per-block tensors).
+ */
+export async function decodeExactInto(
+  body: Uint8Array,
+  layout: KvLayout,
+  count: number,
+  target: KvTarget,
+): Promise<void> {
   const es = elemSize(layout.dtype);
-  const n = layerElems(layout, count);
-  const raw = unshuffle(await zstdDecompress(body), es);
-  if (raw.length !== layout.numLayers * 2 * n * es)
-    throw new Error(`exact body holds ${raw.length} bytes, expected ${layout.numLayers * 2 * n * es}`);
-  // views over the one unshuffled buffer (aligned: it is fresh and every tensor is a whole number of elements)
-  const view = (off: number) =>
-    layout.dtype === 'float32'
-      ? new Float32Array(raw.buffer, raw.byteOffset + off, n)
-      : new Uint16Array(raw.buffer, raw.byteOffset + off, n);
-  const out: LayerKv[] = [];
-  for (let l = 0; l < layout.numLayers; l++) out.push({ key: view(2 * l * n * es), value: view((2 * l + 1) * n * es) });
-  return out;
+  const { numLayers: L, numKvHeads: H, headDim: D } = layout;
+  const n = count;
+  const per = layerElems(layout, n);
+  const raw = await zstdDecompress(body);
+  const N = L * 2 * per; // elements
+  if (raw.length !== N * es) throw new Error(`exact body holds ${raw.length} bytes, expected ${N * es}`);
+  const { cap, at } = target;
+  const rows = Math.min(n, target.limit);
+  // Fast path: read the byte planes a 32-bit word (4 elements) at a time and transpose 4x4 bytes in
+  // registers (2.4x faster than byte loads). Needs rows of whole words: headDim % 4 === 0, aligned data.
+  const words = D % 4 === 0 && raw.byteOffset % 4 === 0;
+  const W = words ? new Uint32Array(raw.buffer, raw.byteOffset, (N * es) >> 2) : null;
+  const q = N >> 2; // words per byte plane
+  for (let l = 0; l < L; l++) {
+    for (let k = 0; k < 2; k++) {
+      const a = k === 0 ? target.layers[l]!.key : target.layers[l]!.value;
+      const base = (2 * l + k) * per;
+      if (es === 4) {
+        const w = new Int32Array(a.buffer, a.byteOffset, a.length);
+        if (W) {
+          for (let h = 0; h < H; h++) {
+            for (let t = 0; t < rows; t++) {
+              const s = (base + (h * n + t) * D) >> 2;
+              let o = (h * cap + at + t) * D;
+              for (let j = s, e = s + (D >> 2); j < e; j++, o += 4) {
+                const x0 = W[j]!;
+                const x1 = W[q + j]!;
+                const x2 = W[2 * q + j]!;
+                const x3 = W[3 * q + j]!;
+                w[o] = (x0 & 0xff) | ((x1 & 0xff) << 8) | ((x2 & 0xff) << 16) | (x3 << 24);
+                w[o + 1] = ((x0 >>> 8) & 0xff) | (x1 & 0xff00) | ((x2 & 0xff00) << 8) | ((x3 >>> 8) << 24);
+                w[o + 2] = ((x0 >>> 16) & 0xff) | ((x1 >>> 8) & 0xff00) | (x2 & 0xff0000) | ((x3 >>> 16) << 24);
+                w[o + 3] = (x0 >>> 24) | ((x1 >>> 16) & 0xff00) | ((x2 >>> 8) & 0xff0000) | (x3 & 0xff000000);
+              }
+            }
+          }
+          continue;
+        }
+        const p0 = raw.subarray(0, N);
+        const p1 = raw.subarray(N, 2 * N);
+        const p2 = raw.subarray(2 * N, 3 * N);
+        const p3 = raw.subarray(3 * N, 4 * N);
+        for (let h = 0; h < H; h++) {
+          for (let t = 0; t < rows; t++) {
+            const s = base + (h * n + t) * D;
+            const o = (h * cap + at + t) * D;
+            for (let d = 0; d < D; d++) {
+              const i = s + d;
+              w[o + d] = p0[i]! | (p1[i]! << 8) | (p2[i]! << 16) | (p3[i]! << 24);
+            }
+          }
+        }
+      } else {
+        const w = a as Uint16Array;
+        if (W && a.byteOffset % 4 === 0) {
+          const w32 = new Uint32Array(a.buffer, a.byteOffset, a.length >> 1);
+          for (let h = 0; h < H; h++) {
+            for (let t = 0; t < rows; t++) {
+              const s = (base + (h * n + t) * D) >> 2;
+              let o = ((h * cap + at + t) * D) >> 1;
+              for (let j = s, e = s + (D >> 2); j < e; j++, o += 2) {
+                const x0 = W[j]!; // low bytes of 4 elements
+                const x1 = W[q + j]!; // high bytes
+                w32[o] = (x0 & 0xff) | ((x1 & 0xff) << 8) | ((x0 & 0xff00) << 8) | ((x1 & 0xff00) << 16);
+                w32[o + 1] = ((x0 >>> 16) & 0xff) | ((x1 >>> 8) & 0xff00) | ((x0 >>> 24) << 16) | ((x1 >>> 24) << 24);
+              }
+            }
+          }
+          continue;
+        }
+        const p0 = raw.subarray(0, N);
+        const p1 = raw.subarray(N, 2 * N);
+        for (let h = 0; h < H; h++) {
+          for (let t = 0; t < rows; t++) {
+            const s = base + (h * n + t) * D;
+            const o = (h * cap + at + t) * D;
+            for (let d = 0; d < D; d++) w[o + d] = p0[s + d]! | (p1[s + d]! << 8);
+          }
+        }
+      }
+    }
+  }
 }

@@ -6,11 +6,10 @@
 // The "recent tokens kept exact" part of KIVI is the conversation's partial tail block, which the
 // snapshot writer always stores with the exact codec (see snapshot.ts).
 import type { KvLayout } from '../../engine/kv-types.ts';
-import { fromHalf, toHalf } from '../fp16.ts';
+import { fromHalf, halfArrayToFloat, halfTable, toHalf } from '../../engine/half.ts';
 import { shuffle, unshuffle } from '../shuffle.ts';
 import { zstdCompress, zstdDecompress } from '../zstd.ts';
-import { halfArrayToFloat } from '../fp16.ts';
-import { type LayerKv, layerElems, newArray } from './tensors.ts';
+import { type KvTarget, type LayerKv, layerElems, newTarget } from './tensors.ts';
 
 const asFloat = (a: Float32Array | Uint16Array): Float32Array => (a instanceof Float32Array ? a : halfArrayToFloat(a));
 
@@ -115,6 +114,23 @@ export async function decodeQuant(
   count: number,
   bits: QuantBits,
 ): Promise<LayerKv[]> {
+  const t = newTarget(layout, count);
+  await decodeQuantInto(compressed, layout, count, bits, t);
+  return t.layers;
+}
+
+/**
+ * Dequantizes straight into the target: codes are read from the packed stream in place (no unpacked
+ * copy), each group's (min, scale) is read once. Values are bit-identical to min + q·scale rounded to the
+ * output dtype, as the encoder's error bound assumes.
+ */
+export async function decodeQuantInto(
+  compressed: Uint8Array,
+  layout: KvLayout,
+  count: number,
+  bits: QuantBits,
+  target: KvTarget,
+): Promise<void> {
   const { numLayers: L, numKvHeads: H, headDim: D, dtype } = layout;
   const n = count;
   const per = layerElems(layout, n);
@@ -128,52 +144,84 @@ export async function decodeQuant(
   const prmRaw = unshuffle(body.subarray(4, 4 + expectPrm * 2), 2);
   const prm = new Uint16Array(prmRaw.buffer, prmRaw.byteOffset, expectPrm);
   const packed = body.subarray(4 + expectPrm * 2);
-  const codes = bits === 8 ? packed : unpack4(packed, total);
+  const ht = halfTable();
   const f16 = dtype === 'float16';
+  const four = bits === 4;
+  const pairs = four && D % 2 === 0; // every row starts on a byte boundary: read two codes per byte
+  const code = four ? (i: number) => (packed[i >> 1]! >> ((i & 1) << 2)) & 15 : (i: number) => packed[i]!;
   const levels = (1 << bits) - 1;
-  const lut = new Float32Array(levels + 1);
-  const lutH = new Uint16Array(levels + 1);
-  // one group's dequantized levels; for fp16 output converted once per group, not once per element
-  const fill = (mn: number, sc: number) => {
-    for (let q = 0; q <= levels; q++) lut[q] = mn + q * sc;
-    if (f16) for (let q = 0; q <= levels; q++) lutH[q] = toHalf(lut[q]!);
-  };
-  const out: LayerKv[] = [];
-  let c = 0;
+  const { cap, at } = target;
+  const rows = Math.min(n, target.limit);
+  // per-channel (key) parameters of one head, and for fp16 output one half-bits table per group
+  const mnK = new Float64Array(D);
+  const scK = new Float64Array(D);
+  const lutH = f16 ? new Uint16Array(D * (levels + 1)) : null;
+  const lutV = f16 ? new Uint16Array(levels + 1) : null;
   let p = 0;
   for (let l = 0; l < L; l++) {
-    const key = newArray(dtype, per);
-    const kt = f16 ? lutH : lut;
+    // keys: group = (head, channel) over the block's tokens
+    const key = target.layers[l]!.key;
+    const ck = 2 * l * per;
     for (let h = 0; h < H; h++) {
-      for (let d = 0; d < D; d++) {
-        fill(fromHalf(prm[p]!), fromHalf(prm[p + 1]!));
-        p += 2;
-        for (let t = 0, i = h * n * D + d; t < n; t++, i += D) key[i] = kt[codes[c + i]!]!;
+      for (let d = 0; d < D; d++, p += 2) {
+        mnK[d] = ht[prm[p]!]!;
+        scK[d] = ht[prm[p + 1]!]!;
+        if (lutH) for (let q = 0; q <= levels; q++) lutH[d * (levels + 1) + q] = toHalf(mnK[d]! + q * scK[d]!);
+      }
+      for (let t = 0; t < rows; t++) {
+        const s = ck + (h * n + t) * D;
+        const o = (h * cap + at + t) * D;
+        if (lutH) {
+          const k = key as Uint16Array;
+          for (let d = 0; d < D; d++) k[o + d] = lutH[d * (levels + 1) + code(s + d)]!;
+        } else if (pairs) {
+          const k = key as Float32Array;
+          for (let d = 0, b = s >> 1; d < D; d += 2, b++) {
+            const x = packed[b]!;
+            k[o + d] = mnK[d]! + (x & 15) * scK[d]!;
+            k[o + d + 1] = mnK[d + 1]! + (x >> 4) * scK[d + 1]!;
+          }
+        } else {
+          const k = key as Float32Array;
+          for (let d = 0; d < D; d++) k[o + d] = mnK[d]! + code(s + d) * scK[d]!;
+        }
       }
     }
-    c += per;
-    const value = newArray(dtype, per);
-    for (let t = 0; t < n; t++) {
-      fill(fromHalf(prm[p]!), fromHalf(prm[p + 1]!));
-      p += 2;
-      for (let h = 0; h < H; h++) {
-        for (let d = 0, i = (h * n + t) * D; d < D; d++, i++) value[i] = kt[codes[c + i]!]!;
+    // values: group = token, over every head's channels
+    const value = target.layers[l]!.value;
+    const cv = (2 * l + 1) * per;
+    for (let t = 0; t < rows; t++) {
+      const mn = ht[prm[p + 2 * t]!]!;
+      const sc = ht[prm[p + 2 * t + 1]!]!;
+      if (lutV) {
+        for (let q = 0; q <= levels; q++) lutV[q] = toHalf(mn + q * sc);
+        const v = value as Uint16Array;
+        for (let h = 0; h < H; h++) {
+          const s = cv + (h * n + t) * D;
+          const o = (h * cap + at + t) * D;
+          for (let d = 0; d < D; d++) v[o + d] = lutV[code(s + d)]!;
+        }
+      } else {
+        const v = value as Float32Array;
+        for (let h = 0; h < H; h++) {
+          const s = cv + (h * n + t) * D;
+          const o = (h * cap + at + t) * D;
+          if (pairs) {
+            for (let d = 0, b = s >> 1; d < D; d += 2, b++) {
+              const x = packed[b]!;
+              v[o + d] = mn + (x & 15) * sc;
+              v[o + d + 1] = mn + (x >> 4) * sc;
+            }
+          } else for (let d = 0; d < D; d++) v[o + d] = mn + code(s + d) * sc;
+        }
       }
     }
-    c += per;
-    out.push({ key, value });
+    p += 2 * n;
   }
-  return out;
 }
 
 function pack4(codes: Uint8Array): Uint8Array {
   const out = new Uint8Array(Math.ceil(codes.length / 2));
   for (let i = 0; i < codes.length; i += 2) out[i >> 1] = codes[i]! | ((codes[i + 1] ?? 0) << 4);
-  return out;
-}
-
-function unpack4(packed: Uint8Array, total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  for (let i = 0; i < total; i++) out[i] = (packed[i >> 1]! >> ((i & 1) * 4)) & 0xf;
   return out;
 }

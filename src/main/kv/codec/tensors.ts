@@ -1,7 +1,29 @@
 import type { KvArray, KvDtype, KvLayout, KvSlice } from '../../engine/kv-types.ts';
-import { fromHalf } from '../fp16.ts';
+import { fromHalf } from '../../engine/half.ts';
 
 export type LayerKv = { key: KvArray; value: KvArray };
+
+/**
+ * Where a block decodes to: per layer, key and value arrays laid out [numKvHeads, cap, headDim]; the
+ * block's token t lands at position at + t, for t < limit (tokens at or past `limit` are skipped).
+ * Restore decodes every block of a chain straight into one such buffer per layer: no per-block arrays,
+ * no concatenation afterwards.
+ */
+export interface KvTarget {
+  layers: LayerKv[];
+  cap: number;
+  at: number;
+  limit: number;
+}
+
+/** Fresh arrays for `count` tokens (a target with cap = count, at = 0). */
+export function newTarget(layout: KvLayout, count: number): KvTarget {
+  const n = layerElems(layout, count);
+  const layers: LayerKv[] = [];
+  for (let l = 0; l < layout.numLayers; l++)
+    layers.push({ key: newArray(layout.dtype, n), value: newArray(layout.dtype, n) });
+  return { layers, cap: count, at: 0, limit: count };
+}
 
 export function elemSize(dtype: KvDtype): number {
   return dtype === 'float32' ? 4 : 2;

@@ -1,5 +1,6 @@
-// IEEE half-precision <-> float conversion. Node 20 has no Float16Array: fp16 KV travels as raw bits
-// in a Uint16Array (see engine/kv-types.ts), so every fp16 touch point in kv/ goes through here.
+// IEEE-754 half precision <-> float, pure functions (no ORT import, so kv/ can use them). This and
+// fp16.ts (which adds the ORT tensor side) are the one place that knows how float16 travels: raw half
+// bits in a Uint16Array (Node 20 has no Float16Array).
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
@@ -30,7 +31,8 @@ export function toHalf(v: number): number {
 }
 
 let table: Float32Array | undefined;
-function halfTable(): Float32Array {
+/** All 65536 half values as float32 (256 KB, built on first use): conversion is one load. */
+export function halfTable(): Float32Array {
   if (table) return table;
   table = new Float32Array(65536);
   for (let h = 0; h < 65536; h++) {
@@ -46,13 +48,19 @@ function halfTable(): Float32Array {
   return table;
 }
 
+/** half bits -> float value. */
 export function fromHalf(h: number): number {
   return halfTable()[h & 0xffff]!;
 }
 
-export function halfArrayToFloat(src: Uint16Array): Float32Array {
+/** Half-precision rows (e.g. float16 logits) from `start` -> float32, into `out`. */
+export function halfToFloat32(bits: Uint16Array, start: number, out: Float32Array): Float32Array {
   const t = halfTable();
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = t[src[i]!]!;
+  for (let i = 0; i < out.length; i++) out[i] = t[bits[start + i]!]!;
   return out;
+}
+
+/** A whole half array -> a new Float32Array. */
+export function halfArrayToFloat(src: Uint16Array): Float32Array {
+  return halfToFloat32(src, 0, new Float32Array(src.length));
 }
