@@ -1,11 +1,10 @@
 // Engine benchmark (DESIGN.md bench contract, engine.* and mainthread.* keys) on fixtures/models/bench-100m:
-// engine decode tok/s vs a bare ORT loop on the same kind of session, vs transformers.js on the same ONNX
+// engine decode tok/s vs a bare ORT loop on the same session (in the engine's worker), vs transformers.js on the same ONNX
 // file (greedy ids must match), and main-thread event-loop lag while the engine generates.
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
 import { Engine } from '../src/main/engine/index.ts';
 import { BENCH_FIXTURE, ensureFixture } from '../tools/fixtures/build.ts';
 
@@ -14,52 +13,6 @@ type Result = Record<string, number | string | boolean>;
 const PROMPT =
   '<|im_start|>user\nOnce upon a time there was a small cat named Tom. Tom lived in a library with an old woman who loved books. ' +
   'Every night, when the lights went out, Tom would sit on the table and look at the pages.<|im_end|>\n<|im_start|>assistant\n';
-
-/** A minimal hand-written greedy loop over a plain ORT session: the ceiling the engine is measured against. */
-async function bareOrtDecode(
-  session: ort.InferenceSession,
-  layers: number,
-  kvHeads: number,
-  headDim: number,
-  prompt: number[],
-  n: number,
-): Promise<{ ids: number[]; tokS: number }> {
-  const ones = new BigInt64Array(prompt.length + n).fill(1n);
-  let past: Record<string, ort.Tensor> = {};
-  for (let l = 0; l < layers; l++)
-    for (const kv of ['key', 'value'])
-      past[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
-  let input = prompt;
-  let pos = 0;
-  const ids: number[] = [];
-  let tFirst = 0;
-  for (let i = 0; i < n; i++) {
-    const S = input.length;
-    const out = await session.run({
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(input, BigInt), [1, S]),
-      attention_mask: new ort.Tensor('int64', ones.subarray(0, pos + S), [1, pos + S]),
-      position_ids: new ort.Tensor(
-        'int64',
-        BigInt64Array.from({ length: S }, (_, k) => BigInt(pos + k)),
-        [1, S],
-      ),
-      ...past,
-    });
-    const logits = out.logits!.data as Float32Array;
-    const V = out.logits!.dims[2]!;
-    let best = 0;
-    for (let v = 1, o = (S - 1) * V; v < V; v++) if (logits[o + v]! > logits[o + best]!) best = v;
-    if (i === 0) tFirst = performance.now();
-    ids.push(best);
-    past = {};
-    for (let l = 0; l < layers; l++)
-      for (const kv of ['key', 'value']) past[`past_key_values.${l}.${kv}`] = out[`present.${l}.${kv}`]!;
-    pos += S;
-    input = [best];
-    if (i === n - 1) break; // like the engine: the last sampled token is not run
-  }
-  return { ids, tokS: ((n - 1) * 1000) / (performance.now() - tFirst) };
-}
 
 async function transformersJsDecode(
   dir: string,
@@ -115,15 +68,7 @@ export async function benchEngine(opts: { quick: boolean; log: (s: string) => vo
   const rounds = quick ? 3 : 4;
 
   const engine = await Engine.load(dir, { provider: 'cpu', threads });
-  const { numLayers, numKvHeads, headDim } = engine.info.layout;
   const prompt = await engine.tokenize(PROMPT);
-  const bare = await ort.InferenceSession.create(engine.info.onnxFile, {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-  });
   log(
     `engine: ${engine.info.name} (${engine.info.variant}, ${engine.info.provider}, ${threads} threads), prompt ${prompt.length} tokens, ${n} tokens x ${rounds} rounds`,
   );
@@ -147,15 +92,14 @@ export async function benchEngine(opts: { quick: boolean; log: (s: string) => vo
   };
   // Warm-up: the first runs pay page faults on the weights and arena growth (several times slower).
   await engineRun(16, false);
-  await bareOrtDecode(bare, numLayers, numKvHeads, headDim, prompt, 16);
+  await engine.bareDecode(prompt, 16);
   for (let r = 0; r < rounds; r++) {
     engineBest = Math.max(engineBest, await engineRun(n, true));
-    const b = await bareOrtDecode(bare, numLayers, numKvHeads, headDim, prompt, n);
+    const b = await engine.bareDecode(prompt, n);
     bareBest = Math.max(bareBest, b.tokS);
     bareIds = b.ids;
   }
   await engine.dispose();
-  await bare.release();
   log(
     `engine ${engineBest.toFixed(1)} tok/s, bare ORT ${bareBest.toFixed(1)} tok/s, bare ids ${sameIds(engineIds, bareIds) ? 'match' : 'DIFFER'}`,
   );

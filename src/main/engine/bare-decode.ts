@@ -1,0 +1,53 @@
+// The ceiling the engine is benchmarked against (issue: "a bare ORT loop on the same session"): a minimal
+// greedy loop over the loaded session, in the worker that owns it, with none of the engine's machinery.
+import * as ort from 'onnxruntime-node';
+import type { LoadedModel } from './model.ts';
+
+export async function bareDecode(
+  m: LoadedModel,
+  prompt: number[],
+  n: number,
+): Promise<{ ids: number[]; tokS: number }> {
+  const { io } = m;
+  const { numLayers, numKvHeads, headDim, dtype } = io.layout;
+  if (dtype !== 'float32') throw new Error('bareDecode measures float32-KV models only');
+  const ones = new BigInt64Array(prompt.length + n).fill(1n);
+  let past: Record<string, ort.Tensor> = {};
+  for (let l = 0; l < numLayers; l++)
+    for (const name of [io.pastKey[l]!, io.pastValue[l]!])
+      past[name] = new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
+  let input = prompt;
+  let pos = 0;
+  const ids: number[] = [];
+  let tFirst = 0;
+  for (let i = 0; i < n; i++) {
+    const S = input.length;
+    const feeds: Record<string, ort.Tensor> = {
+      [io.inputIds]: new ort.Tensor('int64', BigInt64Array.from(input, BigInt), [1, S]),
+      ...past,
+    };
+    if (io.attentionMask) feeds[io.attentionMask] = new ort.Tensor('int64', ones.subarray(0, pos + S), [1, pos + S]);
+    if (io.positionIds)
+      feeds[io.positionIds] = new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: S }, (_, k) => BigInt(pos + k)),
+        [1, S],
+      );
+    const out = await m.session.run(feeds);
+    const logits = out[io.logits]!.data as Float32Array;
+    const V = out[io.logits]!.dims[2]!;
+    let best = 0;
+    for (let v = 1, o = (S - 1) * V; v < V; v++) if (logits[o + v]! > logits[o + best]!) best = v;
+    if (i === 0) tFirst = performance.now();
+    ids.push(best);
+    past = {};
+    for (let l = 0; l < numLayers; l++) {
+      past[io.pastKey[l]!] = out[io.presentKey[l]!]!;
+      past[io.pastValue[l]!] = out[io.presentValue[l]!]!;
+    }
+    pos += S;
+    input = [best];
+    if (i === n - 1) break; // like the engine: the last sampled token is not run
+  }
+  return { ids, tokS: ((n - 1) * 1000) / (performance.now() - tFirst) };
+}
