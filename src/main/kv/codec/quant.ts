@@ -41,6 +41,15 @@ export async function encodeQuant(
   const prm = new Uint16Array(layers.length * (H * D + n) * 2);
   let c = 0;
   let p = 0;
+  /** Stores one group's fp16 (min, scale); [min, 1/scale] to quantize with, or null if not representable. */
+  const group = (lo: number, hi: number): [number, number] | null => {
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
+    const [minH, scaleH] = params(lo, hi, levels);
+    if ((minH & 0x7c00) === 0x7c00 || (scaleH & 0x7c00) === 0x7c00) return null;
+    prm[p++] = minH;
+    prm[p++] = scaleH;
+    return [fromHalf(minH), scaleH ? 1 / fromHalf(scaleH) : 0];
+  };
   for (const { key, value } of layers) {
     // keys: group = (head, channel) over the block's tokens
     const kf = asFloat(key);
@@ -55,13 +64,9 @@ export async function encodeQuant(
           if (x < lo) lo = x;
           if (x > hi) hi = x;
         }
-        if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
-        const [minH, scaleH] = params(lo, hi, levels);
-        if ((minH & 0x7c00) === 0x7c00 || (scaleH & 0x7c00) === 0x7c00) return null;
-        prm[p++] = minH;
-        prm[p++] = scaleH;
-        const mn = fromHalf(minH);
-        const inv = scaleH ? 1 / fromHalf(scaleH) : 0;
+        const g = group(lo, hi);
+        if (!g) return null;
+        const [mn, inv] = g;
         for (let t = 0; t < n; t++) {
           const i = (h * n + t) * D + d;
           const q = Math.round((k(i) - mn) * inv);
@@ -83,13 +88,9 @@ export async function encodeQuant(
           if (x > hi) hi = x;
         }
       }
-      if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
-      const [minH, scaleH] = params(lo, hi, levels);
-      if ((minH & 0x7c00) === 0x7c00 || (scaleH & 0x7c00) === 0x7c00) return null;
-      prm[p++] = minH;
-      prm[p++] = scaleH;
-      const mn = fromHalf(minH);
-      const inv = scaleH ? 1 / fromHalf(scaleH) : 0;
+      const g = group(lo, hi);
+      if (!g) return null;
+      const [mn, inv] = g;
       for (let h = 0; h < H; h++) {
         for (let d = 0, i = (h * n + t) * D; d < D; d++, i++) {
           const q = Math.round((vf[i]! - mn) * inv);
