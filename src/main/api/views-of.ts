@@ -1,5 +1,5 @@
 /** Store records → the contract's views. */
-import type { ChatService, TurnStats as ChatTurnStats } from '../chat/index.ts';
+import { DEFAULT_MAX_TOKENS, type ChatService, type TurnStats as ChatTurnStats } from '../chat/index.ts';
 import type { Conversation, Message, Sampling as StoredSampling } from '../store/types.ts';
 import type { ConversationView, MessageView, Sampling, TurnStats } from './views.ts';
 
@@ -10,7 +10,7 @@ export function samplingView(s: StoredSampling, modelGreedy: boolean): Sampling 
     topP: s.topP ?? 1,
     minP: s.minP ?? 0,
     repetitionPenalty: s.repetitionPenalty ?? 1,
-    maxTokens: s.maxTokens ?? 512,
+    maxTokens: s.maxTokens ?? DEFAULT_MAX_TOKENS,
     seed: s.seed ?? null,
   };
 }

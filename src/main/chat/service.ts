@@ -3,6 +3,7 @@
 import type { Engine, Generator } from '../engine/index.ts';
 import { type CodecName } from '../kv/codec/types.ts';
 import { DEFAULT_BLOCK_SIZE, type KvLogger, kvContext } from '../kv/context.ts';
+import { budgetBytes } from '../kv/budget.ts';
 import { chainFor } from '../kv/hash.ts';
 import { storedPrefix } from '../kv/resume.ts';
 import {
@@ -230,7 +231,7 @@ export class ChatService {
 
   cacheUsage(): { budgetBytes: number; usedBytes: number; blocks: number } {
     const u = this.store.blocks.usage();
-    return { budgetBytes: Math.floor(this.cacheBudgetMb * 1024 * 1024), usedBytes: u.storedBytes, blocks: u.blocks };
+    return { budgetBytes: budgetBytes(this.cacheBudgetMb), usedBytes: u.storedBytes, blocks: u.blocks };
   }
 
   setCacheBudget(mb: number): number {

@@ -51,7 +51,7 @@ export async function generate(
 ): Promise<GenerationResult> {
   const t0 = performance.now();
   const promptTokens = seq.tokens.length - seq.kvLen;
-  const sampler = new Sampler(o.sampling ?? {}, m.config.vocabSize);
+  const sampler = new Sampler(o.sampling ?? {});
   const eos = new Set([...(o.ignoreEos ? [] : m.config.eosTokenIds), ...(o.stopTokenIds ?? [])]);
   const detok = new StreamDetokenizer(m.tokenizer);
   const stops = new StopStringMatcher(o.stopStrings ?? []);

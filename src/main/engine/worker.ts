@@ -66,7 +66,7 @@ async function handle(id: number, slot: number, req: Request): Promise<{ result:
     case 'next': {
       const s = seqOf(req.seq);
       await s.ensureLogits({ cancelled });
-      const tok = new Sampler(req.sampling, need().config.vocabSize).sample(s.logits, s.tokens);
+      const tok = new Sampler(req.sampling).sample(s.logits, s.tokens);
       s.tokens.push(tok);
       return { result: tok };
     }

@@ -1,7 +1,7 @@
 // One stored block: a fixed header (identity + layout), the codec body, and a SHA-256 over both.
 // The header repeats the block hash so a blob can never be served under another block's identity.
 import { createHash } from 'node:crypto';
-import type { KvDtype, KvLayout, KvSlice } from '../engine/kv-types.ts';
+import { type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../engine/kv-types.ts';
 import { decodeExactInto, encodeExact } from './codec/exact.ts';
 import { decodeQuantInto, encodeQuant } from './codec/quant.ts';
 import { type KvTarget, layerElems, newTarget } from './codec/tensors.ts';
@@ -127,14 +127,7 @@ export async function decodeBlockInto(
   const h = readHeader(data);
   const e = expect.layout;
   if (h.hash !== expect.hash) throw new BlockError('mismatch', 'block header names another block');
-  if (
-    h.layout.dtype !== e.dtype ||
-    h.layout.numLayers !== e.numLayers ||
-    h.layout.numKvHeads !== e.numKvHeads ||
-    h.layout.headDim !== e.headDim
-  ) {
-    throw new BlockError('mismatch', 'block KV layout/dtype differs from the model');
-  }
+  if (!sameLayout(h.layout, e)) throw new BlockError('mismatch', 'block KV layout/dtype differs from the model');
   if (h.start !== expect.start || h.count !== expect.tokens.length)
     throw new BlockError('mismatch', 'block token range differs');
   const n = layerElems(e, target.cap);

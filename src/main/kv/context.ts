@@ -31,5 +31,3 @@ export interface KvLogger {
   warn(msg: string, data?: Record<string, unknown>): void;
   info?(msg: string, data?: Record<string, unknown>): void;
 }
-
-export const silentLogger: KvLogger = { warn() {} };

@@ -6,19 +6,19 @@ import { Candidates, applyRepetitionPenalty, argmax, draw, minP, softmax, topK, 
 
 export class Sampler {
   private readonly prng: Prng;
-  private readonly cand: Candidates;
+  /** Only sampling needs candidate buffers: greedy (also one `next` call at a time) allocates none. */
+  private candidates: Candidates | null = null;
   private scratch: Float32Array | null = null;
   readonly seed: number;
 
-  constructor(
-    private readonly opts: SamplingOptions,
-    vocabSize: number,
-  ) {
+  constructor(private readonly opts: SamplingOptions) {
     this.seed = opts.seed ?? randomSeed();
     this.prng = new Prng(this.seed);
-    this.cand = new Candidates(
-      opts.greedy || !opts.topK || opts.topK <= 0 ? vocabSize : Math.min(opts.topK, vocabSize),
-    );
+  }
+
+  private cand(vocabSize: number): Candidates {
+    const k = this.opts.topK;
+    return (this.candidates ??= new Candidates(!k || k <= 0 ? vocabSize : Math.min(k, vocabSize)));
   }
 
   get isGreedy(): boolean {
@@ -37,10 +37,11 @@ export class Sampler {
       applyRepetitionPenalty(l, seen, o.repetitionPenalty);
     }
     if (this.isGreedy) return argmax(l);
-    topK(l, o.topK ?? 0, this.cand);
-    softmax(this.cand, o.temperature ?? 1);
-    if (o.topP !== undefined) topP(this.cand, o.topP);
-    if (o.minP !== undefined) minP(this.cand, o.minP);
-    return draw(this.cand, this.prng.next());
+    const cand = this.cand(l.length);
+    topK(l, o.topK ?? 0, cand);
+    softmax(cand, o.temperature ?? 1);
+    if (o.topP !== undefined) topP(cand, o.topP);
+    if (o.minP !== undefined) minP(cand, o.minP);
+    return draw(cand, this.prng.next());
   }
 }

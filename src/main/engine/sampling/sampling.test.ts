@@ -35,9 +35,9 @@ test('repetition penalty divides positive and multiplies negative logits', () =>
 
 test('greedy ignores the seed; seeded sampling is reproducible and never mutates logits', () => {
   const copy = logits.slice();
-  assert.equal(new Sampler({ greedy: true, repetitionPenalty: 1.5 }, 6).sample(logits, [1]), 4);
+  assert.equal(new Sampler({ greedy: true, repetitionPenalty: 1.5 }).sample(logits, [1]), 4);
   const draw = (seed: number): number[] => {
-    const s = new Sampler({ temperature: 2, seed }, 6);
+    const s = new Sampler({ temperature: 2, seed });
     return Array.from({ length: 50 }, () => s.sample(logits, []));
   };
   assert.deepEqual(draw(1), draw(1));
@@ -49,6 +49,6 @@ test('greedy ignores the seed; seeded sampling is reproducible and never mutates
 });
 
 test('top-k 1 equals greedy', () => {
-  const s = new Sampler({ topK: 1, temperature: 3, seed: 9 }, 6);
+  const s = new Sampler({ topK: 1, temperature: 3, seed: 9 });
   for (let i = 0; i < 10; i++) assert.equal(s.sample(logits, []), 1);
 });

@@ -2,7 +2,7 @@
 import type { KvLayout } from '../../engine/kv-types.ts';
 import { shuffle } from '../shuffle.ts';
 import { zstdCompress, zstdDecompress } from '../zstd.ts';
-import { type KvTarget, type LayerKv, elemSize, layerElems, newTarget } from './tensors.ts';
+import { type KvTarget, type LayerKv, elemSize, layerElems } from './tensors.ts';
 
 export async function encodeExact(layers: LayerKv[], layout: KvLayout): Promise<Buffer> {
   const es = elemSize(layout.dtype);
@@ -16,12 +16,6 @@ export async function encodeExact(layers: LayerKv[], layout: KvLayout): Promise<
     }
   }
   return zstdCompress(shuffle(raw, es));
-}
-
-export async function decodeExact(body: Uint8Array, layout: KvLayout, count: number): Promise<LayerKv[]> {
-  const t = newTarget(layout, count);
-  await decodeExactInto(body, layout, count, t);
-  return t.layers;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { KvLayout } from '../../engine/kv-types.ts';
 import { fromHalf, halfArrayToFloat, halfTable, toHalf } from '../../engine/half.ts';
 import { shuffle, unshuffle } from '../shuffle.ts';
 import { zstdCompress, zstdDecompress } from '../zstd.ts';
-import { type KvTarget, type LayerKv, layerElems, newTarget } from './tensors.ts';
+import { type KvTarget, type LayerKv, layerElems } from './tensors.ts';
 
 const asFloat = (a: Float32Array | Uint16Array): Float32Array => (a instanceof Float32Array ? a : halfArrayToFloat(a));
 
@@ -107,17 +107,6 @@ export async function encodeQuant(
   body.set(prmBytes, 4);
   body.set(packed, 4 + prmBytes.length);
   return zstdCompress(body);
-}
-
-export async function decodeQuant(
-  compressed: Uint8Array,
-  layout: KvLayout,
-  count: number,
-  bits: QuantBits,
-): Promise<LayerKv[]> {
-  const t = newTarget(layout, count);
-  await decodeQuantInto(compressed, layout, count, bits, t);
-  return t.layers;
 }
 
 /**

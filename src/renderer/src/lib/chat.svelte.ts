@@ -7,7 +7,6 @@ import type {
   Sampling,
   TurnProgress,
   TurnResult,
-  TurnStats,
 } from '../../../main/api/contract.ts';
 import { api } from './api.ts';
 import { cache } from './app.svelte.ts';
@@ -70,7 +69,6 @@ export class ChatState {
     return i >= 0 ? msgs.slice(0, i) : msgs;
   });
   readonly lastAssistantId: string | null = $derived(this.visible.findLast((m) => m.role === 'assistant')?.id ?? null);
-  readonly lastStats: TurnStats | null = $derived(this.visible.findLast((m) => m.stats !== null)?.stats ?? null);
 
   async open(id: string, focusMessageId: string | null = null): Promise<void> {
     this.focusMessageId = focusMessageId;
@@ -243,7 +241,23 @@ export class ChatState {
         turn.progress = p;
         if (p.userMessageId) userStored = true;
       });
-      for await (const fragment of prediction) turn.draft += fragment;
+      // Markdown re-renders the whole draft: fold the fragments of one frame into one update.
+      let pending = '';
+      let frame = 0;
+      const flush = (): void => {
+        frame = 0;
+        turn.draft += pending;
+        pending = '';
+      };
+      try {
+        for await (const fragment of prediction) {
+          pending += fragment;
+          frame ||= requestAnimationFrame(flush);
+        }
+      } finally {
+        if (frame) cancelAnimationFrame(frame);
+        flush();
+      }
       const result = await prediction;
       conversations.upsert(result.conversation);
       if (this.conversation?.id === start.conversationId) this.conversation = result.conversation;

@@ -12,12 +12,8 @@ export function websocketChannel(loc: Location = window.location, onClose?: () =
     const msg = JSON.parse(String(ev.data)) as ServerMessage;
     listeners.forEach((l) => l(msg));
   });
-  ws.addEventListener('close', () => {
-    // Fail everything pending: the server restarted or the token was refused.
-    for (const l of listeners) l({ kind: 'result', id: -1, ok: false, error: { title: 'Disconnected' } });
-    connectionLost = true;
-    onClose?.();
-  });
+  // The server restarted or refused the token; onClose (api.ts) fails whatever is pending.
+  ws.addEventListener('close', () => onClose?.());
   return {
     send(message: ClientMessage) {
       const data = JSON.stringify(message);
@@ -30,5 +26,3 @@ export function websocketChannel(loc: Location = window.location, onClose?: () =
     },
   };
 }
-
-export let connectionLost = false;
