@@ -112,6 +112,10 @@ test('HTML and script in an imported conversation render inert', async ({ app })
   await expect(conversationButton(page, title)).toBeVisible();
   await expect(page.getByTestId('conversation-title')).toHaveText(title);
   await expect(messages(page, 'assistant')).toHaveCount(PAYLOADS.length);
+  // Rendered markdown does make links (the image payload becomes one): the link checks below have subjects.
+  await expect(
+    page.getByRole('log', { name: 'Messages' }).locator('[data-testid="message-text"] a[href]'),
+  ).not.toHaveCount(0);
   await expectInert(page, seen);
 
   // Search snippets carry the same text: they are highlighted as text, never parsed.

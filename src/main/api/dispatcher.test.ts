@@ -6,11 +6,17 @@ import { RepriseError } from './errors.ts';
 
 // A service with one streaming method, wired by hand: the contract's stream table is empty until the
 // chat methods land, so this exercises the dispatcher's packet and cancel mechanics directly.
+/** Where each stream saw its abort signal. */
+const aborted: number[] = [];
+
 function countingService(): Service {
   const streams = {
     count: async (p: { n: number }, sink: StreamSink<number, string>) => {
       for (let i = 0; i < p.n; i++) {
-        if (sink.signal.aborted) return { stopped: true, at: i };
+        if (sink.signal.aborted) {
+          aborted.push(i);
+          return { stopped: true, at: i };
+        }
         sink.progress(`step ${i}`);
         sink.fragment(i);
         await new Promise((r) => setTimeout(r, 5));
@@ -69,6 +75,19 @@ test('cancel reaches a running stream and closing the connection aborts it', asy
     assert.deepEqual((last.packet as { data: { stopped: boolean } }).data.stopped, true);
     assert.ok(msgs.some((m) => m.kind === 'packet' && m.packet.type === 'fragment'));
     assert.ok(msgs.some((m) => m.kind === 'packet' && m.packet.type === 'progress'));
+
+    // Closing the connection aborts what is still running and posts nothing more.
+    aborted.length = 0;
+    const afterClose: ServerMessage[] = [];
+    let closed = false;
+    const c2 = connect(service, (m) => closed && afterClose.push(m));
+    c2.receive({ kind: 'stream', id: 9, method: 'count', params: { n: 1000 } });
+    await new Promise((r) => setTimeout(r, 30));
+    closed = true;
+    c2.close();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(aborted.length, 1, 'the running stream saw its abort signal');
+    assert.deepEqual(afterClose, []);
 
     const errs = await collect(
       (send) => connect(service, send).receive({ kind: 'stream', id: 8, method: 'count', params: { n: 0 } }),

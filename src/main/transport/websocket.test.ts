@@ -72,7 +72,7 @@ test('carries the contract for a client with the token', async () => {
 test('serves files only from the renderer folder', async () => {
   assert.equal((await fetch(server.origin + '/')).status, 200);
   assert.ok([403, 404].includes((await fetch(server.origin + '/%2e%2e/%2e%2e/etc/passwd')).status));
-  assert.ok([400, 403, 404].includes((await fetch(server.origin + '/..%2f..%2fetc%2fpasswd')).status));
+  assert.equal((await fetch(server.origin + '/..%2f..%2fetc%2fpasswd')).status, 403);
   assert.equal((await fetch(server.origin + '/missing.js')).status, 404);
   assert.equal((await fetch(server.origin + '/', { method: 'POST' })).status, 405);
 });
