@@ -85,7 +85,7 @@ export function createService(deps: ServiceDeps): Service {
           messageId: h.messageId,
           title: h.conversationTitle,
           snippet: h.snippet,
-          updatedAt: chat.store.conversations.get(h.conversationId)?.updatedAt ?? 0,
+          updatedAt: h.updatedAt,
         })),
       'conversations.get': async ({ id }) => view(id),
       'conversations.create': async (p) => view(chat.createConversation(p).id),

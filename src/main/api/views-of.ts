@@ -21,9 +21,8 @@ export function statsView(s: ChatTurnStats | Record<string, unknown> | null): Tu
   return rest as TurnStats;
 }
 
-export function messageView(chat: ChatService, m: Message): MessageView {
-  const siblings = chat.store.messages.siblings(m.id);
-  const siblingIds = siblings.length ? siblings.map((x) => x.id) : [m.id];
+export function messageView(m: Message, byParent: Map<string | null, string[]>): MessageView {
+  const siblingIds = byParent.get(m.parentId) ?? [m.id];
   return {
     id: m.id,
     parentId: m.parentId,
@@ -38,12 +37,13 @@ export function messageView(chat: ChatService, m: Message): MessageView {
 
 export function conversationView(chat: ChatService, id: string, modelGreedy: boolean): ConversationView {
   const { conversation: c, messages } = chat.getConversation(id);
+  const byParent = chat.store.messages.idsByParent(id);
   return {
     ...summary(chat, c),
     systemPrompt: c.systemPrompt,
     sampling: samplingView(c.sampling, modelGreedy),
     codec: c.codec,
-    messages: messages.map((m) => messageView(chat, m)),
+    messages: messages.map((m) => messageView(m, byParent)),
     cache: chat.cacheInfo(id),
   };
 }

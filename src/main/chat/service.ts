@@ -82,7 +82,8 @@ export class ChatService {
   }
 
   listConversations(opts?: { limit?: number; offset?: number }): Array<Conversation & { messageCount: number }> {
-    return this.store.conversations.list(opts).map((c) => ({ ...c, messageCount: this.store.messages.count(c.id) }));
+    const counts = this.store.messages.counts();
+    return this.store.conversations.list(opts).map((c) => ({ ...c, messageCount: counts.get(c.id) ?? 0 }));
   }
 
   /** The conversation and its active path, root first. */

@@ -106,12 +106,29 @@ export class MessageRepo {
   /** Siblings including the message itself, in creation order (the branch switcher's list). */
   siblings(id: string): Message[] {
     const m = this.require(id);
-    const rows = m.parentId
-      ? this.db.prepare(`SELECT ${COLS} FROM messages WHERE parent_id = ? ORDER BY n`).all(m.parentId)
-      : this.db
-          .prepare(`SELECT ${COLS} FROM messages WHERE conversation_id = ? AND parent_id IS NULL ORDER BY n`)
-          .all(m.conversationId);
-    return (rows as Row[]).map(fromRow);
+    return m.parentId ? this.children(m.parentId) : this.roots(m.conversationId);
+  }
+
+  /** Every message's id grouped by parent (null = roots), in creation order: one query for a whole view. */
+  idsByParent(conversationId: string): Map<string | null, string[]> {
+    const rows = this.db
+      .prepare('SELECT id, parent_id AS parentId FROM messages WHERE conversation_id = ? ORDER BY n')
+      .all(conversationId) as Array<{ id: string; parentId: string | null }>;
+    const out = new Map<string | null, string[]>();
+    for (const r of rows) {
+      const list = out.get(r.parentId);
+      if (list) list.push(r.id);
+      else out.set(r.parentId, [r.id]);
+    }
+    return out;
+  }
+
+  /** Message counts of every conversation that has any, in one query. */
+  counts(): Map<string, number> {
+    const rows = this.db
+      .prepare('SELECT conversation_id AS id, count(*) AS n FROM messages GROUP BY conversation_id')
+      .all() as Array<{ id: string; n: number }>;
+    return new Map(rows.map((r) => [r.id, r.n]));
   }
 
   all(conversationId: string): Message[] {

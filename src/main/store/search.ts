@@ -3,6 +3,8 @@ import type { Db } from './database.ts';
 export interface SearchHit {
   conversationId: string;
   conversationTitle: string;
+  /** The conversation's, for sorting and display. */
+  updatedAt: number;
   messageId: string;
   role: string;
   snippet: string;
@@ -20,7 +22,7 @@ export function searchMessages(db: Db, text: string, limit = 50): SearchHit[] {
   if (!q) return [];
   return db
     .prepare(
-      `SELECT m.conversation_id AS conversationId, c.title AS conversationTitle, m.id AS messageId, m.role AS role,
+      `SELECT m.conversation_id AS conversationId, c.title AS conversationTitle, c.updated_at AS updatedAt, m.id AS messageId, m.role AS role,
               snippet(messages_fts, 0, '«', '»', '…', 12) AS snippet
        FROM messages_fts JOIN messages m ON m.n = messages_fts.rowid JOIN conversations c ON c.id = m.conversation_id
        WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?`,
