@@ -1,18 +1,9 @@
 import { api } from './api.ts';
 import { about } from './app.svelte.ts';
 
-/**
- * Native dialogs exist when the main side says so (the desktop app); browser mode falls back to a text
- * field for folders and to uploads and downloads for files.
- */
-export interface NativeHooks {
-  /** Shows a native "choose folder" dialog; resolves to the chosen path, or null when cancelled. */
-  pickModelFolder?: () => Promise<string | null>;
-}
-
-export function nativeHooks(): NativeHooks {
-  if (!about.info?.nativeDialogs) return {};
-  return { pickModelFolder: async () => (await api.call('native.chooseModelFolder', {})).dir };
+/** Native dialogs exist when the main side says so (the desktop app); browser mode uses a text field. */
+export async function pickModelFolder(): Promise<string | null> {
+  return (await api.call('native.chooseModelFolder', {})).dir;
 }
 
 export function hasNativeDialogs(): boolean {
