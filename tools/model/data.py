@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 try:
+    from . import phrasing as PH  # type: ignore
     from . import pools as P  # type: ignore
 except ImportError:  # run as a script
+    import phrasing as PH  # type: ignore
     import pools as P  # type: ignore
 
 TRAIN, EVAL = "train", "eval"
@@ -92,9 +94,9 @@ def a_colour(rng, split):
 
 def a_food(rng, split):
     r = rng.random()
-    if split == TRAIN and r < 0.25:
+    if split == TRAIN and r < 0.3:
         return rng.choice(FOOD_MOD) + " " + pick(rng, P.FOODS, split)
-    if split == TRAIN and r < 0.4:
+    if split == TRAIN and r < 0.5:
         return made_up(rng, split, "word") + " " + rng.choice(FOOD_KIND)
     return pick(rng, P.FOODS, split)
 
@@ -109,7 +111,7 @@ def a_job(rng, split):
 
 
 def a_hobby(rng, split):
-    if split == TRAIN and rng.random() < 0.3:
+    if split == TRAIN and rng.random() < 0.45:
         w = made_up(rng, split, "word") if rng.random() < 0.5 else pick(rng, P.WORDS, split)
         return rng.choice(HOBBY_FRAME).replace("{w}", w).replace("{W}", w.capitalize())
     return pick(rng, P.HOBBIES, split)
@@ -538,15 +540,17 @@ GEN_KEYS_Q = dict(GEN_KEYS_S, city=["home city", "city", "current city"], pettyp
 
 def _add_generic():
     held = {t.lower() for f in FACTS for t in f.statements[1] + f.questions[1]}
+    gen = ((GEN_S + PH.STATE_FRAMES, GEN_KEYS_S, 0), (GEN_Q + PH.QUESTION_FRAMES, GEN_KEYS_Q, 1))
     for f in FACTS:
-        for frames, keys, bank in ((GEN_S, GEN_KEYS_S, f.statements[0]), (GEN_Q, GEN_KEYS_Q, f.questions[0])):
+        extra = PH.EXTRA.get(f.key, ([], []))
+        for frames, keys, which in gen:
+            bank = (f.statements, f.questions)[which][0]
             have = {t.lower() for t in bank}
-            for key in keys.get(f.key, []):
-                for fr in frames:
-                    t = fr.replace("{key}", key)
-                    if t.lower() not in held and t.lower() not in have:
-                        bank.append(t)
-                        have.add(t.lower())
+            cand = [fr.replace("{key}", key) for key in keys.get(f.key, []) for fr in frames] + extra[which]
+            for t in cand:
+                if t.lower() not in held and t.lower() not in have:
+                    bank.append(t)
+                    have.add(t.lower())
 
 
 _add_generic()
@@ -1004,12 +1008,33 @@ def lower_first(t: str) -> str:
 
 def wrap(b: Builder, text: str, pre, suf, p: float = 0.35) -> str:
     r = b.rng
+    # revision 3, training only (short-circuits before drawing, so held-out dialogs are unchanged)
+    if b.split == TRAIN and pre in (Q_PREFIX, S_PREFIX) and r.random() < 0.5:
+        return wide_wrap(r, text, pre is Q_PREFIX)
     if r.random() < p:
         pf = r.choice(pre[b.t])
         text = pf + (lower_first(text) if pf.endswith(", ") else text)
     if r.random() < p * 0.7:
         text = text + r.choice(suf[b.t])
     return text
+
+
+def wide_wrap(r: random.Random, text: str, question: bool) -> str:
+    if r.random() < 0.7:
+        op = PH.question_opener(r) if question else PH.statement_opener(r)
+        text = op + (lower_first(text) if op.endswith(", ") else text)
+    if r.random() < 0.5:
+        text = text + (PH.question_closer(r) if question else PH.statement_closer(r))
+    return text
+
+
+def _check_parts():
+    held = {x.strip().lower() for bank in (Q_PREFIX, Q_SUFFIX, S_PREFIX, S_SUFFIX) for x in bank[1]}
+    clash = [x for x in PH.all_parts() if x.strip().lower() in held]
+    assert not clash, f"phrasing parts equal held-out ones: {clash}"
+
+
+_check_parts()
 
 
 def state_sentence(b: Builder, ft: FactType, slots: dict) -> str:

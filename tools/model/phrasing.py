@@ -1,0 +1,162 @@
+"""Revision 3 of the generator: a wider, train-only phrasing grammar for recall.
+
+Stage 2 failed held-out recall mostly on wording, not distance: held-out statements whose value comes
+first or sits inside an unusual frame were not recognised as facts, and questions wrapped in an unseen
+opener or closer were taken for small talk. The cure is breadth, not the held-out sentences themselves:
+many generic frames over each fact's key phrases, and openers/closers built from parts (meta phrases,
+fillers, bits of chatter), so that the model learns to find the key phrase and skip the rest.
+
+Everything here is used only for the training split. `data._add_generic` drops any sentence that equals
+a held-out one (case-insensitive), and the held-out openers/closers are removed from the parts below, so
+the evaluation set (generated from the held-out banks alone) is unchanged by this revision.
+"""
+from __future__ import annotations
+
+import random
+
+# ---- statements: {key} = a noun phrase for the fact ("favourite colour"), {v} = the value
+STATE_FRAMES = [
+    "My {key} is {v}, by the way.", "My {key}: {v}.", "{v}, that's my {key}.", "{v} would be my {key}.",
+    "As for my {key}, it's {v}.", "When it comes to my {key}, it's {v}.", "My {key} is definitely {v}.",
+    "Here's my {key}: {v}.", "I'd say {v} is my {key}.", "If you ask for my {key}, it's {v}.",
+    "My {key}, in case you need it, is {v}.", "I'll tell you my {key}: it's {v}.", "{v}. That is my {key}.",
+    "The answer is {v} if you ever want my {key}.", "So my {key} is {v}.", "Oh, my {key} is {v}.",
+    "Did I mention my {key}? It's {v}.", "Let me add that my {key} is {v}.", "One fact about me: my {key} is {v}.",
+    "My {key} is {v}, and that won't change.", "Without a doubt, my {key} is {v}.", "My {key} would have to be {v}.",
+    "I think my {key} is {v}.", "My {key} is simply {v}.", "You might like to know my {key}: {v}.",
+    "{v} is what my {key} is.", "{v}, if you want to know my {key}.", "Speaking of me, my {key} is {v}.",
+    "Honestly, my {key} is {v}.", "My {key}... it's {v}.", "In case you wondered, my {key} is {v}.",
+    "Store this: my {key} is {v}.", "Important: my {key} is {v}.", "Note that my {key} is {v}.",
+    "my {key} is {v}", "My {key} = {v}.", "{v} - my {key}.", "I have {v} as my {key}.",
+]
+# ---- questions about a {key}
+QUESTION_FRAMES = [
+    "Any idea what my {key} is?", "What would my {key} be?", "Can you remind me of my {key}?",
+    "I need my {key}. What is it?", "Do you recall my {key}?", "What did I tell you about my {key}?",
+    "Could you tell me my {key}?", "You know my {key}, right?", "And my {key}?", "My {key} is what, again?",
+    "So what's my {key}?", "Name my {key}.", "State my {key}.", "Give me my {key}.", "Repeat my {key}.",
+    "What was it I said about my {key}?", "Which {key} do I have?", "Tell me again: what's my {key}?",
+    "what is my {key}", "whats my {key}", "My {key}?", "Remember my {key}? What is it?",
+    "What's my {key}, do you know?", "Do you have my {key}?", "Can you say what my {key} is?",
+    "I told you my {key} earlier. What was it?", "Earlier I mentioned my {key}. What is it?",
+    "What {key} did I mention earlier?", "Tell me what my {key} is.", "Remind me: my {key}?",
+    "Which one is my {key}?", "Try to remember my {key}.", "What's my {key} once more?",
+]
+
+# ---- openers and closers, built from parts
+_META_Q = ["Quiz time", "Test time", "Memory test", "Small test", "Question for you", "Let's test your memory",
+           "Brain check", "Here's a question", "Quick one", "Test question", "Memory game", "Check this",
+           "Time for a question", "Try this", "Recall test", "Little quiz", "Exam time", "One question",
+           "Here's a test", "Think back", "Going back to earlier", "From earlier", "Just curious",
+           "Now for something else", "Something different", "Back to me", "About me"]
+_PUNCT = [": ", ". ", "! ", ", ", " - "]
+_LEAD = ["Okay", "Alright then", "Right", "Well", "So", "Now then", "Hey there", "Hmm", "Oh", "Wait", "Listen",
+         "Ok", "Yes", "Good", "Cool", "Anyway", "Sorry", "Um", "Actually", "Hi", "Right then", "OK so", "Well then"]
+_CLOSE_Q = ["I can't recall.", "It slipped my mind.", "My memory is terrible.", "I've forgotten.", "No rush.",
+            "Thanks a lot.", "Cheers!", "If you know.", "If you can.", "Be precise.", "Please tell me.",
+            "Thanks in advance.", "Go on.", "Try your best.", "I always forget.", "I forget these things.",
+            "Help me out.", "Do you know?", "I'm testing you.", "Let's see.", "Be honest.", "Quick!",
+            "I wrote it down somewhere.", "It's on the tip of my tongue.", "Thank you so much.", "Thanks.",
+            "I'm curious.", "You should know this.", "I told you before.", "Can you?", "Please!", "OK?",
+            "Haha.", ":D", "I keep losing track.", "I need it now.", "Remember?", "No pressure.", "If you still know."]
+_CLOSE_S = ["Please keep it in mind.", "Write that down.", "Remember that, okay?", "Note it.", "Don't lose it.",
+            "That's important.", "Store that.", "Keep it safe.", "I might ask later.", "I'll quiz you later.",
+            "Got it?", "Okay?", "Thanks.", "Remember it.", "Please note that.", "Just so you know!",
+            "Worth remembering.", "Keep a note.", "File that away.", "Don't forget it, please.", "Cool, right?"]
+_INTRO_S = ["Let me tell you something", "Something you should know", "Here's a fact about me", "Just to let you know",
+            "A little about me", "For your information", "Note", "Info about me", "Here's something",
+            "A quick fact", "Something personal", "Listen", "Let me say this", "Before we go on", "One thing"]
+CHATTER = ["I'm so tired today.", "The weather is nice today.", "I just made some tea.", "It's been a long week.",
+           "I'm back.", "Sorry for the wait.", "I had a busy morning.", "My coffee is cold again.",
+           "I'm sitting in the garden.", "I just got home.", "Work was crazy.", "I'm in a good mood.",
+           "It's raining here.", "I finally finished my chores.", "Long day.", "I'm bored.", "Good morning!",
+           "Evening!", "I was thinking about something.", "Random thought.", "Let's change the topic.",
+           "That was fun.", "Ha, nice.", "Okay, moving on.", "Interesting.", "I'm eating lunch."]
+
+
+def question_opener(rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.35:
+        return rng.choice(_META_Q) + rng.choice(_PUNCT)
+    if r < 0.55:
+        return rng.choice(_LEAD) + ", " + rng.choice(_META_Q).lower() + rng.choice([": ", ". "])
+    if r < 0.75:
+        return rng.choice(_LEAD) + rng.choice([", ", ". ", "! "])
+    return rng.choice(CHATTER) + " " + (rng.choice(["Anyway, ", "So, ", "Okay, ", ""]) if rng.random() < 0.6 else "")
+
+
+def question_closer(rng: random.Random) -> str:
+    if rng.random() < 0.2:
+        return " " + rng.choice(CHATTER)
+    return " " + rng.choice(_CLOSE_Q)
+
+
+def statement_opener(rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.45:
+        return rng.choice(_INTRO_S) + rng.choice([": ", ". ", " - "])
+    if r < 0.7:
+        return rng.choice(_LEAD) + rng.choice([", ", ". ", "! "])
+    return rng.choice(CHATTER) + " "
+
+
+def statement_closer(rng: random.Random) -> str:
+    return " " + (rng.choice(CHATTER) if rng.random() < 0.25 else rng.choice(_CLOSE_S))
+
+
+def all_parts() -> list[str]:
+    """Every opener/closer part, for data.py's check that none equals a held-out one."""
+    return _META_Q + _LEAD + _CLOSE_Q + _CLOSE_S + _INTRO_S + CHATTER
+
+
+# ---- fact-specific statement/question frames (slots as in data.FACTS)
+EXTRA: dict[str, tuple[list[str], list[str]]] = {
+    "name": (["Everyone calls me {v}.", "{v} is my name.", "The name is {v}.", "My name? {v}.", "Hello, {v} here.",
+              "I'm {v}, nice to meet you.", "You can address me as {v}.", "Folks call me {v}."],
+             ["Who am I, again?", "What do you call me?", "How should you address me?", "What's the name I gave?"]),
+    "age": (["I am {v}.", "I'm aged {v}.", "{v} years old, that's me.", "I've just had my {v}th year... I mean I'm {v}."],
+            ["What age am I again?", "How old am I again?", "My age, do you know it?", "How many years do I have?"]),
+    "city": (["I'm living over in {v}.", "{v} is where I live.", "I've made {v} my home.", "My address is in {v}.",
+              "I stay in {v} these days."],
+             ["Where am I living?", "Which town do I live in?", "Where's my home?", "Where am I based?"]),
+    "hometown": (["{v} is my birthplace.", "{v} is the city where I grew up.", "I'm a native of {v}.",
+                  "My family comes from {v}, where I was born.", "I was born over in {v}.", "I'm from {v} originally."],
+                 ["Where am I originally from?", "Which town was I born in?", "Where's my birthplace?",
+                  "Where did I spend my childhood?"]),
+    "colour": (["{v} is the colour I like most.", "I like {v} more than any other colour.", "No colour beats {v}.",
+                "I'd always choose {v} as a colour.", "My colour is {v}.", "{v} is my colour, I love it."],
+               ["Which colour do I prefer?", "What colour did I say I like?", "My favourite colour is what?",
+                "Which colour is my favourite?", "What's the colour I love?"]),
+    "food": (["I'd eat {v} every day if I could.", "{v} is the best food ever.", "My top dish is {v}.",
+              "A plate of {v} makes my day.", "Nothing tastes better than {v}.", "I love {v} more than any food."],
+             ["What dish do I like best?", "Which food is my favourite?", "What do I love to eat?",
+              "What's the food I like most?"]),
+    "hobby": (["I spend my free time {v}.", "{v} is how I relax.", "My weekends are for {v}.", "I love {v}, it's my hobby.",
+               "Whenever I'm free, I'm {v}.", "For fun I do {v}."],
+              ["What's my pastime?", "What do I like doing for fun?", "Which hobby do I have?",
+               "How do I relax?", "What did I say my hobby is?"]),
+    "pet": (["I call my {a} {v}.", "My {a}'s called {v}.", "The {a} I own is named {v}.", "Meet {v}, my {a}.",
+             "{v} is my {a}'s name.", "My {a} answers to {v}.", "We call our {a} {v}.", "My {a}? Her name is {v}.",
+             "His name is {v}, my {a}."],
+            ["What do I call my {a}?", "What's my {a} called?", "What name does my {a} have?", "My {a}'s name?",
+             "How is my {a} called?"]),
+    "pettype": (["I have a {v} at home.", "My pet? A {v}.", "A {v} lives with me.", "I look after a pet {v}."],
+                ["Which pet do I have?", "What animal do I have?", "My pet is what kind of animal?"]),
+    "appointment": (["I've got my {k} on {v}.", "My calendar says {k} on {v}.", "{v} is when my {k} is.",
+                     "The {k} is on {v}.", "I'm due for a {k} on {v}.", "My {k} is scheduled for {v}.",
+                     "I have to go to my {k} on {v}.", "Mark my {k}: {v}.", "There's my {k} on {v} coming up."],
+                    ["When's my {k}?", "What day is my {k}?", "When do I have my {k}?", "Remind me about my {k}. When is it?",
+                     "When is the {k}?", "What time's my {k}?", "My {k} is when?"]),
+    "job": (["I'm employed as a {v}.", "My work? I'm a {v}.", "I earn money as a {v}.", "My job title is {v}."],
+            ["What's my work?", "What job do I have?", "What am I by profession?", "What's my occupation?"]),
+    "word": (["Remember the word {v}.", "The word to remember is {v}.", "Secret word: {v}.", "Here is the word: {v}."],
+             ["What's the word?", "Which word was it?", "What word should you remember?", "The secret word was?"]),
+    "birthday": (["{v} is my birthday, by the way.", "My birthday comes on {v}.", "I was born on {v}, that's my birthday."],
+                 ["When's my birthday again?", "Which day is my birthday?", "What's the date of my birthday?"]),
+    "code": (["My {k}? {v}.", "Here's my {k}: {v}.", "{v} is my {k}.", "The {k} is {v}."],
+             ["What's the {k}?", "My {k}, what is it?", "Which {k} do I have?"]),
+    "relation": (["My {k} goes by the name {v}.", "{v} is what my {k} is called.", "I have a {k}, {v}."],
+                 ["What's my {k} called?", "Who's my {k}?", "What name does my {k} go by?"]),
+    "number": (["I always pick {v}, my lucky number.", "Lucky number: {v}.", "{v} brings me luck."],
+               ["Which number is lucky for me?", "What's my lucky number again?"]),
+}
