@@ -86,10 +86,37 @@ JOB_KIND = ["technician", "specialist", "engineer", "consultant", "inspector", "
 HOBBY_FRAME = ["collecting {w}s", "playing {W}", "building {w} models", "drawing {w}s", "learning {W}", "watching {w}s"]
 
 
+# Revision 3: closed pools (colours, animals, events, jobs) are small, so with held-out entities the model
+# learnt to pick from the training list instead of copying. Made-up values (training only; every
+# `split == TRAIN` test comes before a draw, so held-out dialogs are unchanged) force copying.
 def a_colour(rng, split):
-    if split == TRAIN and rng.random() < 0.35:
+    if split == TRAIN and rng.random() < 0.3:
         return rng.choice(COLOUR_MOD) + " " + pick(rng, P.COLOURS, split)
+    if split == TRAIN and rng.random() < 0.4:
+        return made_up(rng, split, "word")
     return pick(rng, P.COLOURS, split)
+
+
+def an_animal(rng, split):
+    if split == TRAIN and rng.random() < 0.4:
+        return made_up(rng, split, "word")
+    return pick(rng, P.ANIMALS, split)
+
+
+EVENT_KIND = ["appointment", "meeting", "lesson", "class", "session", "call", "trip", "practice", "check-up"]
+
+
+def an_event(rng, split):
+    if split == TRAIN and rng.random() < 0.4:
+        w = made_up(rng, split, "word")
+        return w if rng.random() < 0.4 else w + " " + rng.choice(EVENT_KIND)
+    return pick(rng, P.EVENTS, split)
+
+
+def a_code_key(rng, split):
+    if split == TRAIN and rng.random() < 0.3:
+        return made_up(rng, split, "word") + " " + rng.choice(["code", "number", "PIN", "ID"])
+    return pick(rng, P.CODE_KEYS, split)
 
 
 def a_food(rng, split):
@@ -107,6 +134,8 @@ def a_job(rng, split):
         return rng.choice(JOB_MOD) + " " + pick(rng, P.JOBS, split)
     if split == TRAIN and r < 0.35:
         return made_up(rng, split, "word") + " " + rng.choice(JOB_KIND)
+    if split == TRAIN and r < 0.5:
+        return made_up(rng, split, "word") + rng.choice(["ist", "er", "ian", ""])
     return pick(rng, P.JOBS, split)
 
 
@@ -320,7 +349,7 @@ FACTS: list[FactType] = [
     ),
     FactType(
         "code",
-        lambda r, s: _mk(k=pick(r, P.CODE_KEYS, s), v=a_code(r)),
+        lambda r, s: _mk(k=a_code_key(r, s), v=a_code(r)),
         ([
             "My {k} is {v}.", "Please remember that my {k} is {v}.", "Note this down: my {k} is {v}.",
             "Just so you know, my {k} is {v}.", "My {k} is {v}, don't forget it.", "I need you to remember my {k}: {v}.",
@@ -360,7 +389,7 @@ FACTS: list[FactType] = [
     ),
     FactType(
         "pet",
-        lambda r, s: _mk(a=pick(r, P.ANIMALS, s), v=a_name(r, s)),
+        lambda r, s: _mk(a=an_animal(r, s), v=a_name(r, s)),
         ([
             "I have a {a} named {v}.", "My {a} is called {v}.", "I've got a {a} called {v}.",
             "My pet {a}'s name is {v}.", "I have a pet {a}, her name is {v}.", "I have a pet {a}, his name is {v}.",
@@ -380,7 +409,7 @@ FACTS: list[FactType] = [
     ),
     FactType(
         "pettype",
-        lambda r, s: _mk(v=pick(r, P.ANIMALS, s)),
+        lambda r, s: _mk(v=an_animal(r, s)),
         ([
             "I have a pet {v}.", "I own a {v}.", "I've got a pet {v} at home.", "I keep a {v} as a pet.",
             "My pet is a {v}.", "There's a pet {v} living with me.",
@@ -477,7 +506,7 @@ FACTS: list[FactType] = [
     ),
     FactType(
         "appointment",
-        lambda r, s: _mk(k=pick(r, P.EVENTS, s), v=f"{r.choice(P.DAYS)} at {a_time(r)}"),
+        lambda r, s: _mk(k=an_event(r, s), v=f"{r.choice(P.DAYS)} at {a_time(r)}"),
         ([
             "I have a {k} on {v}.", "My {k} is on {v}.", "Don't let me forget my {k} on {v}.",
             "I've got a {k} on {v}.", "Remember, my {k} is on {v}.", "My {k} is booked for {v}.",
@@ -848,7 +877,7 @@ class Builder:
     def ent(self):
         r, s = self.rng, self.split
         return {"c": a_city(r, s), "c2": a_city(r, s), "n": a_name(r, s), "n2": a_name(r, s),
-                "col": pick(r, P.COLOURS, s), "f": pick(r, P.FOODS, s), "an": pick(r, P.ANIMALS, s),
+                "col": pick(r, P.COLOURS, s), "f": pick(r, P.FOODS, s), "an": an_animal(r, s),
                 "num": str(r.randint(2, 500)), "j": pick(r, P.JOBS, s)}
 
     def casual(self, text: str) -> str:
