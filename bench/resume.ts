@@ -123,6 +123,9 @@ export async function benchResume(opts: { quick: boolean; log: (s: string) => vo
     const svcB = new ChatService({ store: storeB, engine, blockSize: BLOCK, cacheBudgetMb: 0 });
     const re: number[] = [];
     const resume: Record<string, number[]> = Object.fromEntries(codecs.map((c) => [c, []]));
+    // where a resume's time goes: restoring the stored prefix vs prefilling the new message over it
+    const restoreMs: Record<string, number[]> = Object.fromEntries(codecs.map((c) => [c, []]));
+    const prefillMs: Record<string, number[]> = Object.fromEntries(codecs.map((c) => [c, []]));
     let restored = 0;
     let prefilled = 0;
     let newMsg = 0;
@@ -138,6 +141,8 @@ export async function benchResume(opts: { quick: boolean; log: (s: string) => vo
         const c = convs[codec]![i]!;
         const ra = await svcA.sendMessage({ conversationId: c.conversationId, text: question });
         resume[codec]!.push(ra.stats.ttftMs);
+        restoreMs[codec]!.push(ra.stats.restoreMs);
+        prefillMs[codec]!.push(ra.stats.prefillMs);
         if (codec === 'exact') {
           restored = ra.stats.restoredTokens;
           prefilled = ra.stats.prefilledTokens;
@@ -155,9 +160,15 @@ export async function benchResume(opts: { quick: boolean; log: (s: string) => vo
     out['resume.prefilled_tokens_on_resume'] = prefilled;
     out['resume.new_message_tokens'] = newMsg;
     out['resume.restored_tokens'] = restored;
+    out['resume.restore_ms'] = median(restoreMs.exact!);
+    out['resume.prefill_ms'] = median(prefillMs.exact!);
+    // the floor no restore speed-up can go below: prefilling the new message alone, over a restored past
+    out['resume.prefill_only_ratio'] = r3(median(prefillMs.exact!) / median(re));
     for (const codec of codecs.filter((c) => c !== 'exact')) {
       out[`resume.${codec}.resume_ttft_ms`] = median(resume[codec]!);
       out[`resume.${codec}.ratio`] = r3(median(resume[codec]!) / median(re));
+      out[`resume.${codec}.restore_ms`] = median(restoreMs[codec]!);
+      out[`resume.${codec}.prefill_only_ratio`] = r3(median(prefillMs[codec]!) / median(re));
     }
     await svcA.close();
     await svcB.close();

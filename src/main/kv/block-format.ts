@@ -1,17 +1,21 @@
-// One stored block: a fixed header (identity + layout), the codec body, and a SHA-256 over both.
+// One stored block: a fixed header (identity + layout), the codec body, and a checksum over both.
 // The header repeats the block hash so a blob can never be served under another block's identity.
-import { createHash } from 'node:crypto';
+// Versions (all still read: old databases and bundles keep working):
+//  1: SHA-256 checksum.
+//  2 (written now): XXH64 checksum (checksum.ts).
+// The header layout and the codec bodies are the same in both.
 import { type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../engine/kv-types.ts';
 import { decodeExactInto, encodeExact } from './codec/exact.ts';
 import { decodeQuantInto, encodeQuant } from './codec/quant.ts';
 import { type KvTarget, layerElems, newTarget } from './codec/tensors.ts';
 import type { CodecName } from './codec/types.ts';
+import { CHECKSUMS } from './checksum.ts';
 import type { BlockHash, BlockKind } from './hash.ts';
 
 const MAGIC = 0x42564b52; // 'RKVB' little-endian
-const VERSION = 1;
+/** The version written; readHeader accepts every version in CHECKSUMS. */
+export const BLOCK_VERSION = 2;
 const HEADER = 60;
-const CHECKSUM = 32;
 const CODECS: CodecName[] = ['exact', 'int8', 'int4'];
 const DTYPES: KvDtype[] = ['float32', 'float16'];
 
@@ -27,12 +31,15 @@ export class BlockError extends Error {
 }
 
 export interface BlockHeader {
+  version: number;
   codec: CodecName;
   kind: BlockKind;
   layout: KvLayout;
   start: number;
   count: number;
   hash: BlockHash;
+  /** Length of the codec body, which starts right after the fixed header. */
+  bodyBytes: number;
 }
 
 /** Encodes `slice` (exactly the block's tokens). `codec` may fall back to exact for non-finite data. */
@@ -51,9 +58,10 @@ export async function encodeBlock(
     used = 'exact';
     body = await encodeExact(slice.layers, layout);
   }
-  const data = Buffer.allocUnsafe(HEADER + body.length + CHECKSUM);
+  const sum = CHECKSUMS[BLOCK_VERSION]!;
+  const data = Buffer.allocUnsafe(HEADER + body.length + sum.size);
   data.writeUInt32LE(MAGIC, 0);
-  data.writeUInt8(VERSION, 4);
+  data.writeUInt8(BLOCK_VERSION, 4);
   data.writeUInt8(CODECS.indexOf(used), 5);
   data.writeUInt8(DTYPES.indexOf(layout.dtype), 6);
   data.writeUInt8(kind === 'full' ? 0 : 1, 7);
@@ -66,37 +74,34 @@ export async function encodeBlock(
   data.write(hash, 24, 32, 'hex');
   data.writeUInt32LE(body.length, 56);
   body.copy(data, HEADER);
-  createHash('sha256')
-    .update(data.subarray(0, HEADER + body.length))
-    .digest()
-    .copy(data, HEADER + body.length);
+  sum.write(data.subarray(0, HEADER + body.length), data.subarray(HEADER + body.length));
   return { data, codec: used };
 }
 
 /** Verifies length, checksum and header fields; cheap (no decompression). */
 export function readHeader(data: Uint8Array): BlockHeader {
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (b.length < HEADER + CHECKSUM)
-    throw new BlockError('truncated', `block is ${b.length} bytes, shorter than its header`);
+  if (b.length < HEADER) throw new BlockError('truncated', `block is ${b.length} bytes, shorter than its header`);
   if (b.readUInt32LE(0) !== MAGIC) throw new BlockError('header', 'not a Reprise KV block (bad magic)');
-  if (b.readUInt8(4) !== VERSION) throw new BlockError('header', `unsupported block version ${b.readUInt8(4)}`);
+  const sum = CHECKSUMS[b.readUInt8(4)];
+  if (!sum) throw new BlockError('header', `unsupported block version ${b.readUInt8(4)}`);
   const bodyLen = b.readUInt32LE(56);
-  if (b.length !== HEADER + bodyLen + CHECKSUM)
-    throw new BlockError('truncated', `block is ${b.length} bytes, header says ${HEADER + bodyLen + CHECKSUM}`);
-  const sum = createHash('sha256')
-    .update(b.subarray(0, HEADER + bodyLen))
-    .digest();
-  if (!sum.equals(b.subarray(HEADER + bodyLen))) throw new BlockError('checksum', 'block checksum mismatch');
+  if (b.length !== HEADER + bodyLen + sum.size)
+    throw new BlockError('truncated', `block is ${b.length} bytes, header says ${HEADER + bodyLen + sum.size}`);
+  if (!sum.verify(b.subarray(0, HEADER + bodyLen), b.subarray(HEADER + bodyLen)))
+    throw new BlockError('checksum', 'block checksum mismatch');
   const codec = CODECS[b.readUInt8(5)];
   const dtype = DTYPES[b.readUInt8(6)];
   if (!codec || !dtype) throw new BlockError('header', 'unknown codec or dtype in block header');
   return {
+    version: b.readUInt8(4),
     codec,
     kind: b.readUInt8(7) === 0 ? 'full' : 'tail',
     layout: { numLayers: b.readUInt16LE(8), numKvHeads: b.readUInt16LE(10), headDim: b.readUInt16LE(12), dtype },
     start: b.readUInt32LE(16),
     count: b.readUInt32LE(20),
     hash: b.subarray(24, 56).toString('hex') as BlockHash,
+    bodyBytes: bodyLen,
   };
 }
 
@@ -133,7 +138,7 @@ export async function decodeBlockInto(
   const n = layerElems(e, target.cap);
   if (target.layers.length !== e.numLayers || target.layers.some((l) => l.key.length !== n || l.value.length !== n))
     throw new Error('decode target does not match the layout');
-  const body = data.subarray(HEADER, data.byteLength - CHECKSUM);
+  const body = data.subarray(HEADER, HEADER + h.bodyBytes);
   try {
     if (h.codec === 'exact') await decodeExactInto(body, e, h.count, target);
     else await decodeQuantInto(body, e, h.count, h.codec === 'int8' ? 8 : 4, target);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KvLayout } from '../engine/kv-types.ts';
-import { BlockError, decodeBlock, encodeBlock } from './block-format.ts';
+import { createHash } from 'node:crypto';
+import { BLOCK_VERSION, BlockError, decodeBlock, encodeBlock, readHeader } from './block-format.ts';
 import { reader } from './codec/tensors.ts';
 import { fromHalf, toHalf } from '../engine/half.ts';
 import { ROOT_HASH, hashBlock } from './hash.ts';
@@ -132,4 +133,39 @@ test('corrupt, truncated or misattributed blocks are detected', async () => {
   await assert.rejects(decodeBlock(data, { ...expect, hash: other }), (e: BlockError) => e.reason === 'mismatch');
   await assert.rejects(decodeBlock(data, { ...expect, layout: f16 }), (e: BlockError) => e.reason === 'mismatch');
   await assert.rejects(decodeBlock(data, { ...expect, start: 0 }), (e: BlockError) => e.reason === 'mismatch');
+});
+
+/** The same block as format v1 wrote it: version byte 1 and a SHA-256 trailer (the codec bodies are unchanged). */
+function asV1(v2: Buffer): Buffer {
+  const bodyEnd = 60 + v2.readUInt32LE(56);
+  const out = Buffer.alloc(bodyEnd + 32);
+  v2.copy(out, 0, 0, bodyEnd);
+  out.writeUInt8(1, 4);
+  createHash('sha256').update(out.subarray(0, bodyEnd)).digest().copy(out, bodyEnd);
+  return out;
+}
+
+test('blocks of format v1 (SHA-256) still decode; v2 (XXH64) is written; unknown versions are rejected', async () => {
+  assert.equal(BLOCK_VERSION, 2);
+  for (const codec of ['exact', 'int8', 'int4'] as const) {
+    const { slice, hash, tokens, start } = block(f32);
+    const { data } = await encodeBlock(slice, hash, 'full', codec);
+    assert.equal(readHeader(data).version, 2);
+    assert.equal(data.length, 60 + readHeader(data).bodyBytes + 8);
+    const expect = { hash, layout: f32, start, tokens };
+    const now = await decodeBlock(data, expect);
+    const old = asV1(data);
+    assert.equal(readHeader(old).version, 1);
+    const back = await decodeBlock(old, expect);
+    for (const [l, layer] of back.layers.entries()) {
+      assert.deepEqual(layer.key, now.layers[l]!.key, `${codec} layer ${l} key`);
+      assert.deepEqual(layer.value, now.layers[l]!.value, `${codec} layer ${l} value`);
+    }
+    const flipped = Buffer.from(old);
+    flipped[70] = flipped[70]! ^ 0x10;
+    await assert.rejects(decodeBlock(flipped, expect), (e: BlockError) => e.reason === 'checksum');
+    const future = Buffer.from(data);
+    future.writeUInt8(3, 4);
+    await assert.rejects(decodeBlock(future, expect), (e: BlockError) => e.reason === 'header');
+  }
 });

@@ -110,13 +110,28 @@ export async function planRestore(
       return false;
     }
   };
-  // 1. the candidate chain and its payloads (synchronous reads)
-  const found: Array<{ b: ChainBlock; data: Uint8Array }> = [];
+  // 1. the candidate chain, by presence only (token hashing + index lookups: a few ms for 2k tokens)
+  const chain: ChainBlock[] = [];
   for (const b of walk(log, ctx, opts.tailEnds ?? [log.length], has)) {
     if (b.start >= max) {
       plan.stop = { at: b.start, reason: 'limit' };
       break;
     }
+    chain.push(b);
+  }
+  const last = chain[chain.length - 1];
+  const total = last ? Math.min(max, last.start + last.count) : 0;
+  if (total === 0) {
+    if (!plan.stop && max > 0) plan.stop = { at: 0, reason: 'missing' };
+    return plan;
+  }
+  // 2. read, verify and decode block by block into one buffer per layer (blocks are contiguous from 0).
+  //    Each block's zstd starts on the thread pool as soon as it is read and checked, so decompression
+  //    overlaps the remaining SQLite reads; unshuffle/dequantize then run here as blocks come back.
+  const whole = newTarget(ctx.layout, total);
+  const found: Array<{ b: ChainBlock; data: Uint8Array }> = [];
+  const pending: Array<Promise<unknown>> = [];
+  for (const b of chain) {
     let data: Uint8Array | undefined;
     try {
       data = source.blockData(b.hash);
@@ -128,28 +143,11 @@ export async function planRestore(
       break;
     }
     found.push({ b, data });
+    const target: KvTarget = { layers: whole.layers, cap: total, at: b.start, limit: total - b.start };
+    const expect = { hash: b.hash, layout: ctx.layout, start: b.start, tokens: log.slice(b.start, b.start + b.count) };
+    pending.push(decodeBlockInto(data, expect, target));
   }
-  const last = found[found.length - 1];
-  const total = last ? Math.min(max, last.b.start + last.b.count) : 0;
-  if (total === 0) {
-    if (!plan.stop && max > 0) plan.stop = { at: 0, reason: 'missing' };
-    return plan;
-  }
-  // 2. decode all at once into one buffer per layer (blocks are contiguous from 0): zstd runs on the
-  //    thread pool while finished blocks are unshuffled/dequantized here, each straight into its rows
-  const whole = newTarget(ctx.layout, total);
-  const decoded = await Promise.allSettled(
-    found.map(({ b, data }) => {
-      const target: KvTarget = { layers: whole.layers, cap: total, at: b.start, limit: total - b.start };
-      const expect = {
-        hash: b.hash,
-        layout: ctx.layout,
-        start: b.start,
-        tokens: log.slice(b.start, b.start + b.count),
-      };
-      return decodeBlockInto(data, expect, target);
-    }),
-  );
+  const decoded = await Promise.allSettled(pending);
   // 3. the valid prefix
   for (const [i, r] of decoded.entries()) {
     const { b, data } = found[i]!;
