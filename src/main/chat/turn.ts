@@ -7,6 +7,7 @@ import { type KvContext, type KvLogger, kvContext } from '../kv/context.ts';
 import { planRestore, storedPrefix } from '../kv/resume.ts';
 import { type SnapshotResult, snapshotRange } from '../kv/snapshot.ts';
 import type { Store } from '../store/store.ts';
+import { titleFrom } from '../api/title.ts';
 import type { Conversation, Message } from '../store/types.ts';
 import { type TurnLog, buildTurnLog } from './prompt.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
@@ -240,8 +241,3 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
 const round = (x: number) => Math.round(x * 100) / 100;
 const rawOf = (s: SnapshotResult, ctx: KvContext) => s.blocks.reduce((n, b) => n + fp16KvBytes(ctx.layout, b.count), 0);
 const storedOf = (s: SnapshotResult) => s.blocks.reduce((n, b) => n + b.data.length, 0);
-
-function titleFrom(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > 60 ? `${t.slice(0, 57)}…` : t || 'New chat';
-}

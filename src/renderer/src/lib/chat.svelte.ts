@@ -8,6 +8,7 @@ import type {
   TurnProgress,
   TurnResult,
 } from '../../../main/api/contract.ts';
+import { titleFrom } from '../../../main/api/title.ts';
 import { api } from './api.ts';
 import { cache } from './app.svelte.ts';
 import { conversations } from './conversations.svelte.ts';
@@ -36,11 +37,6 @@ export interface SettingsPatch {
 }
 
 const DEFAULT_TITLES = new Set(['', 'New chat', 'New conversation', 'Untitled']);
-
-export function titleFrom(text: string): string {
-  const line = text.trim().split('\n')[0]!.trim();
-  return line.length > 60 ? `${line.slice(0, 57).trimEnd()}…` : line || 'New chat';
-}
 
 export class ChatState {
   conversation = $state.raw<ConversationView | null>(null);
