@@ -1,26 +1,13 @@
 /** Params schemas of every method: the main side validates each request with these before acting. */
 import { z } from 'zod';
+import { samplingSchema as storedSampling } from '../store/types.ts';
 
 const id = z.string().min(1).max(64);
 const text = z.string().max(200_000);
 
 export const codecSchema = z.enum(['exact', 'int8', 'int4']);
-export const samplingSchema = z
-  .object({
-    temperature: z.number().min(0).max(5),
-    topK: z.number().int().min(0).max(1000),
-    topP: z.number().min(0).max(1),
-    minP: z.number().min(0).max(1),
-    repetitionPenalty: z.number().min(0.5).max(3),
-    maxTokens: z.number().int().min(1).max(32768),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .nullable(),
-  })
-  .strict();
+/** Every field set: the store's bounds (one definition), all required in a request. */
+export const samplingSchema = storedSampling.required().strict();
 
 const empty = z.object({}).strict();
 

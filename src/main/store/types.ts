@@ -1,14 +1,21 @@
 import { z } from 'zod';
 import type { CodecName } from '../kv/codec/types.ts';
 
+/** The one set of sampling bounds: stored settings, imports and API requests (api/schemas.ts) all use it. */
 export const samplingSchema = z.object({
   temperature: z.number().min(0).max(5).optional(),
   topP: z.number().min(0).max(1).optional(),
-  topK: z.number().int().min(0).max(100_000).optional(),
-  maxTokens: z.number().int().min(1).max(1_000_000).optional(),
+  topK: z.number().int().min(0).max(1000).optional(),
+  maxTokens: z.number().int().min(1).max(32768).optional(),
   minP: z.number().min(0).max(1).optional(),
-  repetitionPenalty: z.number().min(0).max(10).optional(),
-  seed: z.number().int().nullable().optional(),
+  repetitionPenalty: z.number().min(0.5).max(3).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .nullable()
+    .optional(),
 });
 export type Sampling = z.infer<typeof samplingSchema>;
 
