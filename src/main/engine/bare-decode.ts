@@ -7,7 +7,7 @@ export async function bareDecode(
   m: LoadedModel,
   prompt: number[],
   n: number,
-): Promise<{ ids: number[]; tokS: number }> {
+): Promise<{ ids: number[]; tokS: number; stepMs: number[] }> {
   const { io } = m;
   const { numLayers, numKvHeads, headDim, dtype } = io.layout;
   if (dtype !== 'float32') throw new Error('bareDecode measures float32-KV models only');
@@ -20,6 +20,8 @@ export async function bareDecode(
   let pos = 0;
   const ids: number[] = [];
   let tFirst = 0;
+  let tPrev = 0;
+  const stepMs: number[] = []; // like the engine's recordSteps: sample to sample
   for (let i = 0; i < n; i++) {
     const S = input.length;
     const feeds: Record<string, ort.Tensor> = {
@@ -38,7 +40,10 @@ export async function bareDecode(
     const V = out[io.logits]!.dims[2]!;
     let best = 0;
     for (let v = 1, o = (S - 1) * V; v < V; v++) if (logits[o + v]! > logits[o + best]!) best = v;
-    if (i === 0) tFirst = performance.now();
+    const t = performance.now();
+    if (i === 0) tFirst = t;
+    else stepMs.push(t - tPrev);
+    tPrev = t;
     ids.push(best);
     past = {};
     for (let l = 0; l < numLayers; l++) {
@@ -49,5 +54,5 @@ export async function bareDecode(
     input = [best];
     if (i === n - 1) break; // like the engine: the last sampled token is not run
   }
-  return { ids, tokS: ((n - 1) * 1000) / (performance.now() - tFirst) };
+  return { ids, tokS: ((n - 1) * 1000) / (performance.now() - tFirst), stepMs };
 }

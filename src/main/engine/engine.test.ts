@@ -174,6 +174,25 @@ describe('engine on tiny-llama (fp32 KV)', () => {
     await g.dispose();
   });
 
+  test('recordSteps gives one time per decode step; tokens arrive before the result', async () => {
+    const g = await engine.createGenerator();
+    await g.appendTokens(prompt);
+    const ids: number[] = [];
+    const r = await g.generate({
+      sampling: { greedy: true },
+      maxTokens: 12,
+      stopTokenIds: [],
+      ignoreEos: true,
+      recordSteps: true,
+      onFragment: (f) => f.tokenId !== null && ids.push(f.tokenId),
+    });
+    assert.deepEqual(ids, r.tokenIds);
+    assert.equal(r.stepMs?.length, r.tokenIds.length - 1);
+    assert.ok(r.stepMs.every((ms) => ms >= 0));
+    assert.deepEqual(g.tokens.slice(prompt.length), r.tokenIds);
+    await g.dispose();
+  });
+
   test('stop strings cut the text; max tokens stops', async () => {
     const g = await engine.createGenerator();
     await g.appendTokens(prompt);

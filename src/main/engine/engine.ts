@@ -167,7 +167,7 @@ export class Engine {
   }
 
   /** Benchmarks only: a minimal greedy ORT loop on this engine's own session, in its worker. */
-  bareDecode(prompt: readonly number[], n: number): Promise<{ ids: number[]; tokS: number }> {
+  bareDecode(prompt: readonly number[], n: number): Promise<{ ids: number[]; tokS: number; stepMs: number[] }> {
     return this.call({ op: 'bareDecode', prompt: [...prompt], n });
   }
 
@@ -269,11 +269,14 @@ export class Generator {
             cancelRef: (c) => (cancel = c),
             onCount: this.sync,
             onEvent: (m) => {
-              if (m.type !== 'token') return;
-              if (m.tokenId !== null) this.log.push(m.tokenId);
-              const f: Fragment = { text: m.text, tokenId: m.tokenId };
-              onFragment?.(f);
-              push(f);
+              if (m.type !== 'tokens') return;
+              // the log mirror first: a throwing onFragment must not leave it short of the worker's
+              for (const e of m.events) if (e.tokenId !== null) this.log.push(e.tokenId);
+              for (const e of m.events) {
+                const f: Fragment = { text: e.text, tokenId: e.tokenId };
+                onFragment?.(f);
+                push(f);
+              }
             },
           },
         ) as Promise<GenerationResult>,

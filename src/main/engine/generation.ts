@@ -18,6 +18,8 @@ export interface GenerateOptions {
   ignoreEos?: boolean;
   /** Chunk size for prefilling pending tokens first. */
   chunkSize?: number;
+  /** Benchmarks: also return the time between consecutive samples (result.stepMs). */
+  recordSteps?: boolean;
 }
 
 export interface GenerationResult {
@@ -34,6 +36,8 @@ export interface GenerationResult {
   decodeTokS: number;
   totalMs: number;
   seed: number;
+  /** With recordSteps: ms from each sampled token to the next (one decode step each). */
+  stepMs?: number[];
 }
 
 /** tokenId is null for text released at the end (held-back bytes or a partial stop-string match). */
@@ -60,6 +64,8 @@ export async function generate(
   let text = '';
   let stopReason: StopReason | null = null;
   let tFirst = 0;
+  let tLast = 0;
+  const stepMs: number[] | undefined = o.recordSteps ? [] : undefined;
 
   try {
     await seq.ensureLogits({ chunkSize: o.chunkSize, cancelled });
@@ -78,7 +84,12 @@ export async function generate(
       break;
     }
     const id = sampler.sample(seq.logits, seq.tokens);
-    if (tokenIds.length === 0) tFirst = performance.now();
+    if (stepMs || tokenIds.length === 0) {
+      const t = performance.now();
+      if (tokenIds.length === 0) tFirst = t;
+      else stepMs?.push(t - tLast);
+      tLast = t;
+    }
     tokenIds.push(id);
     seq.tokens.push(id); // in the log now; its K/V is computed lazily by the next step
     if (eos.has(id)) {
@@ -112,5 +123,6 @@ export async function generate(
     decodeTokS: n > 1 ? ((n - 1) * 1000) / (tEnd - tFirst) : 0,
     totalMs: tEnd - t0,
     seed: sampler.seed,
+    ...(stepMs ? { stepMs } : {}),
   };
 }

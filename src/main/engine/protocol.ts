@@ -45,7 +45,7 @@ export interface Results {
   detokenize: string;
   renderChat: string;
   chatDelta: ChatDelta;
-  bareDecode: { ids: number[]; tokS: number };
+  bareDecode: { ids: number[]; tokS: number; stepMs: number[] };
 }
 
 export type ToWorker = { id: number; slot: number; req: Request };
@@ -55,4 +55,5 @@ export type FromWorker =
   | { id: number; type: 'result'; result: unknown; tokenCount?: number }
   | { id: number; type: 'error'; error: SerializedEngineError; tokenCount?: number }
   | { id: number; type: 'progress'; done: number; total: number }
-  | ({ id: number; type: 'token' } & TokenEvent);
+  /** A generation's token events, in order, coalesced (token-batcher.ts); always before that request's result. */
+  | { id: number; type: 'tokens'; events: TokenEvent[] };

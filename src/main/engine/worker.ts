@@ -10,6 +10,7 @@ import { loadModel, type LoadedModel } from './model.ts';
 import type { FromWorker, Request, ToWorker, WorkerData } from './protocol.ts';
 import { Sampler } from './sampling/sampler.ts';
 import { Sequence } from './sequence.ts';
+import { TokenBatcher } from './token-batcher.ts';
 
 const port = parentPort!;
 const flags = new Int32Array((workerData as WorkerData).cancelFlags);
@@ -70,10 +71,14 @@ async function handle(id: number, slot: number, req: Request): Promise<{ result:
       s.tokens.push(tok);
       return { result: tok };
     }
-    case 'generate':
-      return {
-        result: await generate(need(), seqOf(req.seq), req.opts, (e) => post({ id, type: 'token', ...e }), cancelled),
-      };
+    case 'generate': {
+      const batch = new TokenBatcher((events) => post({ id, type: 'tokens', events }));
+      try {
+        return { result: await generate(need(), seqOf(req.seq), req.opts, (e) => batch.push(e), cancelled) };
+      } finally {
+        batch.flush(); // on errors too: the main thread's token log mirror must see every sampled id
+      }
+    }
     case 'rewind':
       seqOf(req.seq).rewindTo(req.n);
       return { result: undefined };
