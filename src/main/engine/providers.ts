@@ -22,14 +22,15 @@ export async function createSession(file: string, request: ProviderRequest, thre
     interOpNumThreads: 1,
     executionMode: 'sequential',
   };
+  // ORT logs a failed CUDA load itself at error level; we report it through providerReason instead. Its
+  // environment (and log level) is fixed by the first session of the process, so quiet it before any.
+  if (!quieted) {
+    ort.env.logLevel = 'fatal';
+    quieted = true;
+  }
   let reason: string;
   if (request === 'cpu') reason = 'CPU requested';
   else {
-    // ORT logs the failed CUDA load itself at error level; we report it through providerReason instead.
-    if (!quieted) {
-      ort.env.logLevel = 'fatal';
-      quieted = true;
-    }
     try {
       const session = await ort.InferenceSession.create(file, { ...base, executionProviders: ['cuda', 'cpu'] });
       return {
