@@ -5,24 +5,30 @@ import { TokenBatcher } from './token-batcher.ts';
 
 const ev = (id: number): TokenEvent => ({ tokenId: id, text: String(id) });
 
-test('first token goes out at once, then events coalesce per interval, flush sends the rest in order', () => {
-  let now = 0;
+/** A 16 ms batcher on a hand-driven clock, recording the token ids of each message it sends. */
+function recorder() {
+  const clock = { now: 0 };
   const sent: number[][] = [];
   const b = new TokenBatcher(
     (es) => sent.push(es.map((e) => e.tokenId!)),
     16,
-    () => now,
+    () => clock.now,
   );
+  return { b, sent, clock };
+}
+
+test('first token goes out at once, then events coalesce per interval, flush sends the rest in order', () => {
+  const { b, sent, clock } = recorder();
   b.push(ev(1)); // t=0: first, sent immediately
-  now = 5;
+  clock.now = 5;
   b.push(ev(2));
-  now = 10;
+  clock.now = 10;
   b.push(ev(3));
   assert.deepEqual(sent, [[1]]);
-  now = 16;
+  clock.now = 16;
   b.push(ev(4)); // 16 ms after the last send
   assert.deepEqual(sent, [[1], [2, 3, 4]]);
-  now = 20;
+  clock.now = 20;
   b.push(ev(5));
   b.flush();
   b.flush(); // nothing held: no empty message
@@ -30,13 +36,7 @@ test('first token goes out at once, then events coalesce per interval, flush sen
 });
 
 test('slow steps send every token as it comes', () => {
-  let now = 0;
-  const sent: number[][] = [];
-  const b = new TokenBatcher(
-    (es) => sent.push(es.map((e) => e.tokenId!)),
-    16,
-    () => now,
-  );
-  for (let i = 0; i < 4; i++, now += 25) b.push(ev(i));
+  const { b, sent, clock } = recorder();
+  for (let i = 0; i < 4; i++, clock.now += 25) b.push(ev(i));
   assert.deepEqual(sent, [[0], [1], [2], [3]]);
 });
