@@ -24,12 +24,43 @@ export function argmax(logits: Float32Array): number {
   return best;
 }
 
-/** transformers' RepetitionPenaltyLogitsProcessor: divide positive logits, multiply negative ones. Mutates. */
-export function applyRepetitionPenalty(logits: Float32Array, seen: Iterable<number>, penalty: number): void {
-  if (penalty === 1) return;
-  for (const id of seen) {
-    const v = logits[id];
-    if (v !== undefined) logits[id] = v > 0 ? v / penalty : v * penalty;
+/**
+ * transformers' RepetitionPenaltyLogitsProcessor (divide positive logits, multiply negative ones), applied in
+ * place to each distinct id of the window and undone by `restore`: per step it touches only those ids, with
+ * no vocabulary-sized copy and no Set.
+ */
+export class RepetitionPenalty {
+  private mark = new Uint8Array(0);
+  private ids = new Int32Array(0);
+  private saved = new Float32Array(0);
+  private n = 0;
+
+  apply(logits: Float32Array, history: readonly number[], penalty: number, window = 0): void {
+    const V = logits.length;
+    if (this.mark.length !== V) {
+      this.mark = new Uint8Array(V);
+      this.ids = new Int32Array(V);
+      this.saved = new Float32Array(V);
+    }
+    this.n = 0;
+    for (let i = window > 0 ? Math.max(0, history.length - window) : 0; i < history.length; i++) {
+      const id = history[i]!;
+      if (id < 0 || id >= V || this.mark[id]) continue;
+      this.mark[id] = 1;
+      const v = logits[id]!;
+      this.ids[this.n] = id;
+      this.saved[this.n++] = v;
+      logits[id] = v > 0 ? v / penalty : v * penalty;
+    }
+  }
+
+  restore(logits: Float32Array): void {
+    for (let k = 0; k < this.n; k++) {
+      const id = this.ids[k]!;
+      logits[id] = this.saved[k]!;
+      this.mark[id] = 0;
+    }
+    this.n = 0;
   }
 }
 

@@ -2,13 +2,13 @@
 // repetition penalty -> top-k -> temperature softmax -> top-p -> min-p -> seeded draw.
 import type { SamplingOptions } from './options.ts';
 import { Prng, randomSeed } from './prng.ts';
-import { Candidates, applyRepetitionPenalty, argmax, draw, minP, softmax, topK, topP } from './processors.ts';
+import { Candidates, RepetitionPenalty, argmax, draw, minP, softmax, topK, topP } from './processors.ts';
 
 export class Sampler {
   private readonly prng: Prng;
   /** Only sampling needs candidate buffers: greedy (also one `next` call at a time) allocates none. */
   private candidates: Candidates | null = null;
-  private scratch: Float32Array | null = null;
+  private penalty: RepetitionPenalty | null = null;
   readonly seed: number;
 
   constructor(private readonly opts: SamplingOptions) {
@@ -25,17 +25,21 @@ export class Sampler {
     return this.opts.greedy === true || this.opts.temperature === 0;
   }
 
-  /** `history` is the token log (for the repetition penalty). Never mutates `logits`. */
+  /** `history` is the token log (for the repetition penalty). Leaves `logits` as it found them. */
   sample(logits: Float32Array, history: readonly number[]): number {
-    const o = this.opts;
-    let l = logits;
-    if (o.repetitionPenalty !== undefined && o.repetitionPenalty !== 1) {
-      this.scratch ??= new Float32Array(logits.length);
-      this.scratch.set(logits);
-      l = this.scratch;
-      const seen = new Set(o.repetitionWindow ? history.slice(-o.repetitionWindow) : history);
-      applyRepetitionPenalty(l, seen, o.repetitionPenalty);
+    const p = this.opts.repetitionPenalty;
+    if (p === undefined || p === 1) return this.pick(logits);
+    this.penalty ??= new RepetitionPenalty();
+    this.penalty.apply(logits, history, p, this.opts.repetitionWindow);
+    try {
+      return this.pick(logits);
+    } finally {
+      this.penalty.restore(logits);
     }
+  }
+
+  private pick(l: Float32Array): number {
+    const o = this.opts;
     if (this.isGreedy) return argmax(l);
     const cand = this.cand(l.length);
     topK(l, o.topK ?? 0, cand);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Prng } from './prng.ts';
-import { Candidates, applyRepetitionPenalty, argmax, minP, softmax, topK, topP } from './processors.ts';
+import { Candidates, RepetitionPenalty, argmax, minP, softmax, topK, topP } from './processors.ts';
 import { Sampler } from './sampler.ts';
 
 const logits = Float32Array.from([1, 5, 3, -2, 4, 0]);
@@ -27,10 +27,17 @@ test('softmax, top-p and min-p cut the tail', () => {
   assert.equal(c.n, 2);
 });
 
-test('repetition penalty divides positive and multiplies negative logits', () => {
-  const l = Float32Array.from([2, -2, 1]);
-  applyRepetitionPenalty(l, [0, 1], 2);
-  assert.deepEqual([...l], [1, -4, 1]);
+test('repetition penalty divides positive and multiplies negative logits once per id, then restores them', () => {
+  const l = Float32Array.from([2, -2, 1, 3]);
+  const rp = new RepetitionPenalty();
+  rp.apply(l, [0, 1, 0, 9], 2); // 0 twice: penalised once; 9 is outside the vocabulary
+  assert.deepEqual([...l], [1, -4, 1, 3]);
+  rp.restore(l);
+  assert.deepEqual([...l], [2, -2, 1, 3]);
+  rp.apply(l, [0, 1, 2, 3], 2, 2); // window: the last two ids only
+  assert.deepEqual([...l], [2, -2, 0.5, 1.5]);
+  rp.restore(l);
+  assert.deepEqual([...l], [2, -2, 1, 3]);
 });
 
 test('greedy ignores the seed; seeded sampling is reproducible and never mutates logits', () => {
