@@ -17,6 +17,9 @@ export function openDatabase(file: string): Db {
     db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable at checkpoints, never corrupt
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // Checkpoints are the Store's job, once writes pause (store.ts). SQLite's automatic one runs inside
+    // whichever commit crosses its threshold; at 64 MB it is only a safety net.
+    db.pragma('wal_autocheckpoint = 16384');
     migrate(db);
     return db;
   } catch (err) {

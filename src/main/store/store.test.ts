@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -9,7 +9,7 @@ import { planRestore } from '../kv/resume.ts';
 import { concatSlices } from '../kv/codec/tensors.ts';
 import { synthKv, tokenLog } from '../kv/testing.ts';
 import { SchemaTooNewError } from './migrations/index.ts';
-import { Store } from './store.ts';
+import { DB_FILE, Store } from './store.ts';
 import { testCtx, testLayout, tmpDir, writeTurn } from './test-util.ts';
 
 const logger = { warn() {} };
@@ -21,6 +21,25 @@ test('opens with WAL + foreign keys on a real file', () => {
     assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(s.db.pragma('foreign_keys', { simple: true }), 1);
     assert.equal(s.db.pragma('user_version', { simple: true }), 3);
+    s.close();
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('the WAL is checkpointed once writes pause, not inside the commit', async () => {
+  const t = tmpDir();
+  try {
+    const s = Store.open(t.dir, { checkpointIdleMs: 50 });
+    const db = join(t.dir, DB_FILE);
+    const before = statSync(db).size;
+    const c = s.conversations.create({ title: 'big' });
+    const content = 'word '.repeat(400_000); // 2 MB: far more than the database file holds so far
+    s.commitMessages(c.id, [{ message: { conversationId: c.id, parentId: null, role: 'user', content } }]);
+    assert.ok(statSync(db).size < before + 1_000_000, 'the commit left its pages in the WAL');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(statSync(db).size > before + 2_000_000, 'the idle checkpoint copied them into the database');
+    assert.equal(s.messages.get(s.conversations.require(c.id).activeLeafId!)?.content.length, content.length);
     s.close();
   } finally {
     t.cleanup();

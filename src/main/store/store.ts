@@ -18,25 +18,61 @@ export interface MessageWrite {
   refs?: readonly string[];
 }
 
+/** Quiet time after the last write before the WAL is checkpointed. */
+export const CHECKPOINT_IDLE_MS = 1000;
+
 export class Store {
   readonly conversations: ConversationRepo;
   readonly messages: MessageRepo;
   readonly blocks: BlockRepo;
+  private checkpointTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(readonly db: Db) {
+  constructor(
+    readonly db: Db,
+    private readonly checkpointIdleMs = CHECKPOINT_IDLE_MS,
+  ) {
     this.conversations = new ConversationRepo(db);
     this.messages = new MessageRepo(db);
     this.blocks = new BlockRepo(db);
   }
 
   /** Opens `<dir>/reprise.db` (or a file path ending in .db, or ':memory:'). */
-  static open(dirOrFile: string): Store {
+  static open(dirOrFile: string, o: { checkpointIdleMs?: number } = {}): Store {
     const file = dirOrFile === ':memory:' || dirOrFile.endsWith('.db') ? dirOrFile : join(dirOrFile, DB_FILE);
-    return new Store(openDatabase(file));
+    return new Store(openDatabase(file), o.checkpointIdleMs);
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    const out = this.db.transaction(fn)();
+    this.checkpointWhenIdle();
+    return out;
+  }
+
+  /**
+   * Copies the WAL back into the database once writes pause, so that no turn's commit pays for it (a few
+   * MB of KV blocks take ~40 ms here). Each write restarts the wait; the timer never keeps the process alive.
+   */
+  private checkpointWhenIdle(): void {
+    if (this.db.memory || !this.db.open) return;
+    if (this.checkpointTimer) {
+      this.checkpointTimer.refresh();
+      return;
+    }
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = null;
+      this.checkpoint();
+    }, this.checkpointIdleMs);
+    this.checkpointTimer.unref();
+  }
+
+  /** A passive WAL checkpoint; failing (e.g. a full disk) leaves the WAL as it is, and a later one retries. */
+  checkpoint(): void {
+    if (!this.db.open) return;
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // committed data stays readable from the WAL; SQLite keeps the database consistent
+    }
   }
 
   /**
@@ -82,6 +118,8 @@ export class Store {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = null;
+    if (this.db.open) this.db.close(); // closing the last connection checkpoints and removes the WAL
   }
 }
