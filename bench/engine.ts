@@ -110,7 +110,6 @@ export async function benchEngine(opts: { quick: boolean; log: (s: string) => vo
   // loop block the thread the timer lives on. So the ratio rounds run without it, and lag is measured in
   // engine-only runs afterwards.
   const lag = monitorEventLoopDelay({ resolution: 1 });
-  const timed = (side: Side, count: number): Promise<Run> => side.run(count);
   // Warm-up: the first runs pay page faults on the weights and arena growth (several times slower).
   for (const s of sides) await s.run(16);
 
@@ -128,7 +127,7 @@ export async function benchEngine(opts: { quick: boolean; log: (s: string) => vo
   let parity = tjs !== null;
   for (let r = 0; r < rounds; r++) {
     const got = new Map<string, Run>();
-    for (const s of orders[r % orders.length]!) got.set(s.name, await timed(s, n));
+    for (const s of orders[r % orders.length]!) got.set(s.name, await s.run(n));
     for (const [name, run] of got) tokS.get(name)!.push(run.tokS);
     const e = got.get('engine')!;
     const b = got.get('bare')!;
