@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import time
@@ -49,7 +50,22 @@ def syllable_word(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(P.ONSETS) + rng.choice(P.VOWELS) + rng.choice(P.CODAS) for _ in range(n))
 
 
+_REAL_WORDS: list[str] = []
+
+
+def real_word(rng: random.Random) -> str:
+    """A training-split English word (words.txt). Revision 3d: stage 3c still garbled real held-out words
+    ("burritos" -> "purrit"); syllable-built words do not split into tokens the way real words do."""
+    if not _REAL_WORDS:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "words.txt")
+        with open(path, encoding="utf-8") as f:
+            _REAL_WORDS.extend(w for w in (x.strip() for x in f) if w and not w.startswith("#") and not P.is_heldout(w))
+    return rng.choice(_REAL_WORDS)
+
+
 def made_up(rng: random.Random, split: str, kind: str) -> str:
+    if split == TRAIN and kind == "word" and rng.random() < 0.5:  # revision 3d, training only
+        return real_word(rng)
     want = split == EVAL
     for _ in range(1000):
         w = syllable_word(rng, rng.choice([1, 2, 2, 3] if kind != "word" else [2, 2, 3]))
@@ -569,14 +585,17 @@ GEN_KEYS_Q = dict(GEN_KEYS_S, city=["home city", "city", "current city"], pettyp
 
 def _add_generic():
     held = {t.lower() for f in FACTS for t in f.statements[1] + f.questions[1]}
+    # a composed template must not contain a held-out sentence (minus its final punctuation) either
+    cores = [t.rstrip(".?!") for t in held]
     gen = ((GEN_S + PH.STATE_FRAMES, GEN_KEYS_S, 0), (GEN_Q + PH.QUESTION_FRAMES, GEN_KEYS_Q, 1))
     for f in FACTS:
         extra = PH.EXTRA.get(f.key, ([], []))
+        comp = PH.composed(f.key)
         for frames, keys, which in gen:
             bank = (f.statements, f.questions)[which][0]
             have = {t.lower() for t in bank}
             cand = [fr.replace("{key}", key) for key in keys.get(f.key, []) for fr in frames] + extra[which]
-            for t in cand:
+            for t in cand + [c for c in comp[which] if not any(h in c.lower() for h in cores)]:
                 if t.lower() not in held and t.lower() not in have:
                     bank.append(t)
                     have.add(t.lower())
@@ -984,8 +1003,17 @@ class Builder:
         full = r.choice(ARITH_PREFIX) + ans + "." + r.choice(ARITH_SUFFIX) if self.split == TRAIN else ans + "."
         return self.casual(wrap(self, q, A_PREFIX, A_SUFFIX, 0.25)), full, ans
 
+    def echo(self) -> tuple[str, str]:
+        r, s = self.rng, self.split
+        w = r.choice([made_up(r, s, "word"), made_up(r, s, "name"), made_up(r, s, "city"), a_job(r, s),
+                      a_food(r, s), a_hobby(r, s), pick(r, P.WORDS, s), a_colour(r, s)])
+        return r.choice(PH.ECHO_Q).replace("{w}", w), r.choice(PH.ECHO_A).replace("{w}", w)
+
     def filler(self, persona: str | None) -> tuple[str, str]:
         r = self.rng
+        # revision 3c, training only (the split test comes first: held-out dialogs draw nothing here)
+        if self.split == TRAIN and r.random() < 0.05:
+            return self.echo()
         kind = r.choices(["small", "arith", "essay", "story", "day"], [30, 22, 20, 10, 14])[0]
         if kind == "small":
             return self.smalltalk(persona)

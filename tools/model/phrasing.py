@@ -160,3 +160,65 @@ EXTRA: dict[str, tuple[list[str], list[str]]] = {
     "number": (["I always pick {v}, my lucky number.", "Lucky number: {v}.", "{v} brings me luck."],
                ["Which number is lucky for me?", "What's my lucky number again?"]),
 }
+
+
+# ---- revision 3c: cue composition. Stage 3b still missed facts whose sentence puts the value first or
+# names the fact with a clause instead of a noun ("the town I grew up in"). Each fact gets cues - noun
+# phrases (NP) and wh-clauses (CL) - that the frames below place before or after the value, so the model
+# learns to find the cue anywhere. data._add_generic rejects any composed template that contains a
+# held-out sentence, and the cues avoid the held-out sentences' own wording.
+CUES: dict[str, tuple[list[str], list[str]]] = {
+    "name": (["the name I use", "the name on my passport", "my given name"],
+             ["what people call me", "what you should call me", "how I'd like to be addressed"]),
+    "age": (["the number of years I've lived"], ["how old I am", "how many years I've been alive"]),
+    "city": (["the city I live in now", "the place I call home", "the town where my flat is"],
+             ["where I live these days", "where my home is"]),
+    "hometown": (["the town of my birth", "the city I grew up in", "the place where my life began", "my place of origin"],
+                 ["where I grew up", "where I spent my childhood", "where I'm from"]),
+    "colour": (["the colour I like best", "my colour of choice", "the shade I'm fondest of", "the colour I'd always go for"],
+               ["which colour I like most", "what colour I adore"]),
+    "number": (["the number that brings me luck", "my lucky digit", "the number I trust most"],
+               ["which number is lucky for me"]),
+    "code": (["the {k} I was given", "my current {k}"], ["what my {k} is"]),
+    "birthday": (["the date of my birthday", "my special day each year"],
+                 ["when my birthday is", "when I celebrate my birthday"]),
+    "pet": (["the name of my {a}", "my {a}'s name"], ["what I call my {a}", "what my {a} answers to", "what my {a} is called"]),
+    "pettype": (["the animal I keep at home", "the kind of pet I have"], ["what pet lives with me", "which animal I keep"]),
+    "job": (["my line of work", "the job I do", "my profession"], ["what I do for a living", "how I earn my money"]),
+    "food": (["the food I like most", "my favourite thing to eat", "the meal I'd pick every time"],
+             ["what I love to eat", "which food I like best"]),
+    "relation": (["the name of my {k}", "my {k}'s name"], ["what my {k} is called"]),
+    "hobby": (["my favourite way to relax", "the hobby I enjoy", "my pastime of choice"],
+              ["how I spend my weekends", "what I like doing in my spare time"]),
+    "appointment": (["the date of my {k}", "the day of my {k}"], ["when my {k} is", "when I have my {k}"]),
+    "word": (["the word to remember", "the special word", "my magic word"], ["which word you should keep"]),
+}
+_S_NP = ["{Cue} is {v}.", "{Cue}? {v}.", "{Cue}: {v}.", "As for {cue}, it's {v}.", "{v} is {cue}.",
+         "{v} - that's {cue}.", "In case it matters, {cue} is {v}.", "If you ever need {cue}, it's {v}.",
+         "{v} happens to be {cue}.", "{v} has always been {cue}.", "Talking of {cue}, it's {v}.", "{Cue} would be {v}.",
+         "I'd tell anyone that {cue} is {v}.", "{v}, which is {cue}.", "Oh, {cue}? That's {v}."]
+_S_CL = ["{v} is {cue}.", "{Cue} is {v}.", "In case you wonder {cue}: {v}.", "If you ever want to know {cue}, it's {v}.",
+         "I can tell you {cue}: {v}.", "Let me tell you {cue}. It's {v}.", "{v} - that's {cue}.", "Here's {cue}: {v}.",
+         "So you know {cue}: {v}.", "{v}. That's {cue}."]
+_Q_NP = ["What is {cue}?", "What's {cue}?", "Do you remember {cue}?", "Tell me {cue}.", "Remind me of {cue}.",
+         "{Cue} - what is it?", "Can you recall {cue}?", "What was {cue} again?", "Do you still know {cue}?", "Which is {cue}?"]
+_Q_CL = ["Do you remember {cue}?", "Tell me {cue}.", "Can you say {cue}?", "Do you know {cue}?", "Remind me {cue}.",
+         "Any idea {cue}?", "I forgot {cue}. Do you know?", "Can you tell me {cue}?"]
+
+
+def composed(key: str) -> tuple[list[str], list[str]]:
+    """(statement templates, question templates) built from a fact's cues; [] for facts without cues."""
+    nps, cls = CUES.get(key, ([], []))
+
+    def fill(frames: list[str], cues: list[str]) -> list[str]:
+        return [f.replace("{cue}", c).replace("{Cue}", c[0].upper() + c[1:]) for c in cues for f in frames]
+
+    return fill(_S_NP, nps) + fill(_S_CL, cls), fill(_Q_NP, nps) + fill(_Q_CL, cls)
+
+
+# ---- revision 3c: copying. Stage 3b garbled rare held-out words it had to copy ("scigs" for "scientist");
+# echo turns (training only) practise copying arbitrary words and made-up names exactly.
+ECHO_Q = ["Can you repeat this word: {w}", "Say {w}.", "Please write {w} back to me.", "Repeat after me: {w}",
+          "Copy this exactly: {w}", "Type the word {w}.", "Write \"{w}\" for me.", "Echo this: {w}", "Say '{w}' please.",
+          "How do you write {w}?", "Repeat: {w}"]
+ECHO_A = ["{w}", "{w}.", "Sure: {w}.", "Here it is: {w}.", "{w}!", "Okay: {w}."]
