@@ -11,6 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../src/main/engine/index.ts';
 import { BENCH_FIXTURE, ensureFixture } from '../tools/fixtures/build.ts';
+import { median } from './stats.ts';
 
 type Result = Record<string, number | string | boolean>;
 interface Run {
@@ -173,12 +174,6 @@ export async function benchEngine(opts: { quick: boolean; log: (s: string) => vo
     'engine.greedy_parity': parity,
     'mainthread.event_loop_lag_p99_ms': r2(lag.percentile(99) / 1e6),
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Every order of the sides, so each runs first, middle and last equally often (drift hits all alike). */

@@ -14,6 +14,7 @@ import { snapshotRange } from '../src/main/kv/snapshot.ts';
 import { Store } from '../src/main/store/store.ts';
 import { BENCH_FIXTURE, FIXTURES, ensureFixture } from '../tools/fixtures/build.ts';
 import { CORPUS } from '../tools/fixtures/corpus.ts';
+import { median } from './stats.ts';
 
 type Results = Record<string, number | string | boolean>;
 const BLOCK = 64;
@@ -71,7 +72,6 @@ function insertHistory(store: Store, h: Awaited<ReturnType<typeof seedHistory>>,
   return { conversationId: conv.id, leafId: parentId! };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export async function benchResume(opts: { quick: boolean; log: (s: string) => void }): Promise<Results> {

@@ -139,7 +139,7 @@ export async function decodeQuantInto(
   const four = bits === 4;
   const pairs = four && D % 2 === 0; // every row starts on a byte boundary: read two codes per byte
   const eight = bits === 8; // one code per byte: read in place, no code() call per element (2x faster)
-  const code = four ? (i: number) => (packed[i >> 1]! >> ((i & 1) << 2)) & 15 : (i: number) => packed[i]!;
+  const code = (i: number) => (packed[i >> 1]! >> ((i & 1) << 2)) & 15; // int4 paths only (int8 reads `packed`)
   const levels = (1 << bits) - 1;
   const { cap, at } = target;
   const rows = Math.min(n, target.limit);
