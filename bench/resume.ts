@@ -99,6 +99,7 @@ export async function benchResume(opts: { quick: boolean; log: (s: string) => vo
       const ctx = kvContext({
         fingerprint: engine.info.fingerprint,
         layout: engine.info.layout,
+        rope: engine.info.rope,
         codec,
         blockSize: BLOCK,
       });
@@ -192,6 +193,7 @@ async function saveCost(engine: Engine, dir: string, log: (s: string) => void, q
   const ctx = kvContext({
     fingerprint: engine.info.fingerprint,
     layout: engine.info.layout,
+    rope: engine.info.rope,
     codec: 'exact',
     blockSize: BLOCK,
   });
@@ -328,6 +330,7 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
         const ctx = kvContext({
           fingerprint: engine.info.fingerprint,
           layout: engine.info.layout,
+          rope: engine.info.rope,
           codec,
           blockSize: BLOCK,
         });

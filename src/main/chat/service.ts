@@ -216,6 +216,7 @@ export class ChatService {
     const ctx = kvContext({
       fingerprint: this.eng.info.fingerprint,
       layout: this.eng.info.layout,
+      rope: this.eng.info.rope,
       codec: c.codec,
       blockSize: this.blockSize,
     });

@@ -47,6 +47,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   const ctx = kvContext({
     fingerprint: info.fingerprint,
     layout: info.layout,
+    rope: info.rope,
     codec: conv.codec,
     blockSize: d.blockSize,
   });

@@ -1,6 +1,7 @@
 // config.json / generation_config.json: only the fields the engine needs, validated with clear errors.
 import { readFileSync } from 'node:fs';
 import { EngineError } from './errors.ts';
+import type { KeyRotation } from './kv-types.ts';
 
 export interface ModelConfig {
   modelType: string;
@@ -12,6 +13,8 @@ export interface ModelConfig {
   contextLength: number;
   eosTokenIds: number[];
   bosTokenId: number | null;
+  /** RoPE as stated by config.json (rope_theta), or null when it names none. */
+  rope: KeyRotation | null;
   /** Defaults from generation_config.json (temperature, top_k, …) when present. */
   generationDefaults: {
     temperature?: number;
@@ -76,6 +79,14 @@ export function parseConfig(configFile: string, generationFile: string | null): 
     });
   const numKvHeads = num(c.num_key_value_heads) ?? numHeads;
   const headDim = num(c.head_dim) ?? (hidden ? hidden / numHeads : 0);
+  const rp = (c.rope_parameters && typeof c.rope_parameters === 'object' ? c.rope_parameters : {}) as Record<
+    string,
+    unknown
+  >;
+  const theta = num(c.rope_theta) ?? num(rp.rope_theta);
+  const partial = num(c.partial_rotary_factor) ?? num(rp.partial_rotary_factor) ?? 1;
+  const ropeDims = Math.floor((headDim * Math.min(1, Math.max(0, partial))) / 2) * 2;
+  const rope = theta && theta > 0 && ropeDims > 0 ? { theta, dims: ropeDims } : null;
   const eos = new Set([...ids(c.eos_token_id), ...ids(g.eos_token_id)]);
   const gd: ModelConfig['generationDefaults'] = {};
   if (num(g.temperature) !== undefined) gd.temperature = num(g.temperature)!;
@@ -94,6 +105,7 @@ export function parseConfig(configFile: string, generationFile: string | null): 
     contextLength: num(c.max_position_embeddings) ?? num(c.n_positions) ?? num(c.max_sequence_length) ?? 2048,
     eosTokenIds: [...eos],
     bosTokenId: ids(c.bos_token_id)[0] ?? ids(g.bos_token_id)[0] ?? null,
+    rope,
     generationDefaults: gd,
   };
 }

@@ -17,3 +17,13 @@ export interface KvSlice {
 export function sameLayout(a: KvLayout, b: KvLayout): boolean {
   return a.numLayers === b.numLayers && a.numKvHeads === b.numKvHeads && a.headDim === b.headDim && a.dtype === b.dtype;
 }
+
+/**
+ * The model's rotary position embedding as config.json states it: keys in the cache carry RoPE with these
+ * parameters (HF "rotate_half" pairing: channel i with i + dims/2, for i < dims/2).
+ */
+export interface KeyRotation {
+  theta: number;
+  /** Rotated channels per head (headDim × partial_rotary_factor), even. */
+  dims: number;
+}

@@ -5,7 +5,7 @@ import type * as ort from 'onnxruntime-node';
 import { parseConfig, type ModelConfig } from './config.ts';
 import { fingerprintModel } from './fingerprint.ts';
 import { mapIo, type IoMap } from './io-map.ts';
-import type { KvLayout } from './kv-types.ts';
+import type { KeyRotation, KvLayout } from './kv-types.ts';
 import { findModelFiles, type ModelFiles, type ProviderKind } from './model-files.ts';
 import { createSession, type ProviderRequest } from './providers.ts';
 import { ModelTokenizer } from './tokenizer.ts';
@@ -35,6 +35,8 @@ export interface ModelInfo {
   /** hex SHA-256 over onnx + external data + tokenizer.json + config.json bytes, plus the KV dtype/layout. */
   fingerprint: string;
   layout: KvLayout;
+  /** RoPE per config.json; the lossy KV codecs quantize keys with it undone (kv/codec/rope.ts). */
+  rope: KeyRotation | null;
   contextLength: number;
   vocabSize: number;
   eosTokenIds: number[];
@@ -87,6 +89,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     externalDataFiles: files.externalData,
     fingerprint,
     layout: io.layout,
+    rope: config.rope && config.rope.dims <= io.layout.headDim ? config.rope : null,
     contextLength,
     vocabSize: config.vocabSize,
     eosTokenIds: config.eosTokenIds,

@@ -2,9 +2,10 @@
 // The header repeats the block hash so a blob can never be served under another block's identity.
 // Versions (all still read: old databases and bundles keep working):
 //  1: SHA-256 checksum.
-//  2 (written now): XXH64 checksum (checksum.ts).
-// The header layout and the codec bodies are the same in both.
-import { type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../engine/kv-types.ts';
+//  2: XXH64 checksum (checksum.ts).
+//  3 (written now): as 2; quantized bodies start with a key-transform record (codec/quant.ts: keys
+//     quantized with RoPE undone). The header layout and the exact body are the same in all three.
+import { type KeyRotation, type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../engine/kv-types.ts';
 import { decodeExactInto, encodeExact } from './codec/exact.ts';
 import { decodeQuantInto, encodeQuant } from './codec/quant.ts';
 import { type KvTarget, layerElems, newTarget } from './codec/tensors.ts';
@@ -14,7 +15,7 @@ import type { BlockHash, BlockKind } from './hash.ts';
 
 const MAGIC = 0x42564b52; // 'RKVB' little-endian
 /** The version written; readHeader accepts every version in CHECKSUMS. */
-export const BLOCK_VERSION = 2;
+export const BLOCK_VERSION = 3;
 const HEADER = 60;
 const CODECS: CodecName[] = ['exact', 'int8', 'int4'];
 const DTYPES: KvDtype[] = ['float32', 'float16'];
@@ -42,18 +43,23 @@ export interface BlockHeader {
   bodyBytes: number;
 }
 
-/** Encodes `slice` (exactly the block's tokens). `codec` may fall back to exact for non-finite data. */
+/**
+ * Encodes `slice` (exactly the block's tokens). `codec` may fall back to exact for non-finite data.
+ * `rope`: the model's RoPE, which the lossy codecs undo on keys before quantizing (null: keys as stored).
+ */
 export async function encodeBlock(
   slice: KvSlice,
   hash: BlockHash,
   kind: BlockKind,
   codec: CodecName,
+  rope: KeyRotation | null = null,
 ): Promise<{ data: Buffer; codec: CodecName }> {
   const { layout } = slice;
   const count = slice.tokens.length;
   let body: Buffer | null = null;
   let used = codec;
-  if (codec !== 'exact') body = await encodeQuant(slice.layers, layout, count, codec === 'int8' ? 8 : 4);
+  if (codec !== 'exact')
+    body = await encodeQuant(slice.layers, layout, count, codec === 'int8' ? 8 : 4, slice.start, rope);
   if (!body) {
     used = 'exact';
     body = await encodeExact(slice.layers, layout);
@@ -141,7 +147,7 @@ export async function decodeBlockInto(
   const body = data.subarray(HEADER, HEADER + h.bodyBytes);
   try {
     if (h.codec === 'exact') await decodeExactInto(body, e, h.count, target);
-    else await decodeQuantInto(body, e, h.count, h.codec === 'int8' ? 8 : 4, target);
+    else await decodeQuantInto(body, e, h.count, h.codec === 'int8' ? 8 : 4, target, h);
   } catch (err) {
     throw new BlockError('body', `block body does not decode: ${(err as Error).message}`);
   }

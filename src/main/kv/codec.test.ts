@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KvLayout } from '../engine/kv-types.ts';
+import type { KeyRotation, KvLayout } from '../engine/kv-types.ts';
 import { createHash } from 'node:crypto';
+import { xxh64 } from '@node-rs/xxhash';
+import { ropeTable, rotateRow } from './codec/rope.ts';
 import { BLOCK_VERSION, BlockError, decodeBlock, encodeBlock, readHeader } from './block-format.ts';
 import { reader } from './codec/tensors.ts';
 import { fromHalf, toHalf } from '../engine/half.ts';
@@ -52,20 +54,28 @@ for (const layout of [f32, f16]) {
     }
   });
 
-  for (const [codec, levels] of [
-    ['int8', 255],
-    ['int4', 15],
+  for (const [codec, levels, rope] of [
+    ['int8', 255, null],
+    ['int4', 15, null],
+    ['int8', 255, { theta: 10000, dims: 16 }],
+    ['int4', 15, { theta: 10000, dims: 16 }],
+    ['int4', 15, { theta: 500000, dims: 8 }], // partial rotary: channels 8..15 stay as they are
   ] as const) {
-    test(`${codec} codec stays within its quantization error bound (${layout.dtype})`, async () => {
+    const r = rope ? `, keys before RoPE θ=${rope.theta} over ${rope.dims} channels` : '';
+    test(`${codec} codec stays within its quantization error bound (${layout.dtype}${r})`, async () => {
       const { slice, hash, tokens, start } = block(layout);
-      const { data, codec: used } = await encodeBlock(slice, hash, 'full', codec);
+      const { data, codec: used } = await encodeBlock(slice, hash, 'full', codec, rope);
       assert.equal(used, codec);
       const back = await decodeBlock(data, { hash, layout, start, tokens });
       const { numKvHeads: H, headDim: D } = layout;
       const n = tokens.length;
+      // with RoPE, the bound holds per channel of the un-rotated keys (what was quantized); fp16 output
+      // rounding happens after the rotation is redone, so it spreads over a channel pair
+      const slack = rope && layout.dtype === 'float16' ? 2 ** -8 : 0;
+      const keys = (a: Float32Array | Uint16Array) => (rope ? unrotated(a, layout, n, start, rope) : reader(a));
       for (let l = 0; l < layout.numLayers; l++) {
-        const k0 = reader(slice.layers[l]!.key);
-        const k1 = reader(back.layers[l]!.key);
+        const k0 = keys(slice.layers[l]!.key);
+        const k1 = keys(back.layers[l]!.key);
         const v0 = reader(slice.layers[l]!.value);
         const v1 = reader(back.layers[l]!.value);
         // keys: bound per channel = half a step of that channel's range (+ fp16 output rounding)
@@ -78,7 +88,8 @@ for (const layout of [f32, f16]) {
               lo = Math.min(lo, x);
               hi = Math.max(hi, x);
             }
-            const bound = ((hi - lo) / levels) * 0.5 * 1.01 + Math.max(Math.abs(lo), Math.abs(hi)) * 2 ** -10 + 1e-6;
+            const mag = Math.max(Math.abs(lo), Math.abs(hi));
+            const bound = ((hi - lo) / levels) * 0.5 * 1.01 + mag * 2 ** -10 + 8 * slack + 1e-5;
             for (let t = 0; t < n; t++) {
               const i = (h * n + t) * D + d;
               assert.ok(Math.abs(k0(i) - k1(i)) <= bound, `${codec} key err ${Math.abs(k0(i) - k1(i))} > ${bound}`);
@@ -98,6 +109,48 @@ for (const layout of [f32, f16]) {
     });
   }
 }
+
+/** Keys of a [H, n, D] array with RoPE undone, as float64 (test reference). */
+function unrotated(a: Float32Array | Uint16Array, layout: KvLayout, n: number, start: number, rope: KeyRotation) {
+  const r = reader(a);
+  const out = Float64Array.from({ length: a.length }, (_, i) => r(i));
+  const tab = ropeTable(rope, start, n);
+  for (let h = 0; h < layout.numKvHeads; h++)
+    for (let t = 0; t < n; t++) rotateRow(out, (h * n + t) * layout.headDim, tab, t, -1);
+  return (i: number) => out[i]!;
+}
+
+test('int4 with RoPE undone: keys that RoPE spins come back far closer than quantized as stored', async () => {
+  // keys as a RoPE model caches them: steady per-channel values (plus a little noise), rotated by position
+  const layout: KvLayout = { numLayers: 2, numKvHeads: 2, headDim: 32, dtype: 'float32' };
+  const rope = { theta: 10000, dims: 32 };
+  const { slice, hash, tokens, start } = block(layout, 64, 960);
+  const tab = ropeTable(rope, start, 64);
+  for (const { key } of slice.layers) {
+    const k = key as Float32Array;
+    for (let h = 0; h < 2; h++)
+      for (let t = 0; t < 64; t++) {
+        const o = (h * 64 + t) * 32;
+        for (let d = 0; d < 32; d++) k[o + d] = (d % 5 === 0 ? 6 : 1) * Math.cos(d + h) + 0.05 * Math.sin(t * 7 + d);
+        rotateRow(k, o, tab, t, 1);
+      }
+  }
+  const err: Record<string, number> = {};
+  for (const [name, r] of [
+    ['as stored', null],
+    ['before RoPE', rope],
+  ] as const) {
+    const { data } = await encodeBlock(slice, hash, 'full', 'int4', r);
+    const back = await decodeBlock(data, { hash, layout, start, tokens });
+    let e = 0;
+    for (const [l, { key }] of back.layers.entries()) {
+      const a = slice.layers[l]!.key as Float32Array;
+      for (let i = 0; i < a.length; i++) e += Math.abs(a[i]! - (key as Float32Array)[i]!);
+    }
+    err[name] = e;
+  }
+  assert.ok(err['before RoPE']! < 0.25 * err['as stored']!, JSON.stringify(err));
+});
 
 test('lossy codecs shrink the block (int4 < int8 < exact)', async () => {
   const { slice, hash } = block(f16);
@@ -135,37 +188,72 @@ test('corrupt, truncated or misattributed blocks are detected', async () => {
   await assert.rejects(decodeBlock(data, { ...expect, start: 0 }), (e: BlockError) => e.reason === 'mismatch');
 });
 
-/** The same block as format v1 wrote it: version byte 1 and a SHA-256 trailer (the codec bodies are unchanged). */
-function asV1(v2: Buffer): Buffer {
-  const bodyEnd = 60 + v2.readUInt32LE(56);
-  const out = Buffer.alloc(bodyEnd + 32);
-  v2.copy(out, 0, 0, bodyEnd);
-  out.writeUInt8(1, 4);
-  createHash('sha256').update(out.subarray(0, bodyEnd)).digest().copy(out, bodyEnd);
-  return out;
+/**
+ * The same block as an older format wrote it (v1: SHA-256 trailer; v2: XXH64). Their quantized bodies lack
+ * v3's key-transform record, which must then say "none" (older formats had no transform).
+ */
+function asOld(v3: Buffer, version: 1 | 2): Buffer {
+  const quant = v3.readUInt8(5) !== 0;
+  if (quant) assert.equal(v3.readUInt8(60), 0, 'only a block without key transform has an older form');
+  const body = v3.subarray(60 + (quant ? 8 : 0), 60 + v3.readUInt32LE(56));
+  const head = Buffer.from(v3.subarray(0, 60));
+  head.writeUInt8(version, 4);
+  head.writeUInt32LE(body.length, 56);
+  const data = Buffer.concat([head, body]);
+  const sum = Buffer.alloc(version === 1 ? 32 : 8);
+  if (version === 1) createHash('sha256').update(data).digest().copy(sum);
+  else sum.writeBigUInt64LE(xxh64(data));
+  return Buffer.concat([data, sum]);
 }
 
-test('blocks of format v1 (SHA-256) still decode; v2 (XXH64) is written; unknown versions are rejected', async () => {
-  assert.equal(BLOCK_VERSION, 2);
+/** Rewrites a v3 block's checksum after an edit (the edit then reaches the decoder). */
+function resum(b: Buffer): Buffer {
+  const end = 60 + b.readUInt32LE(56);
+  b.writeBigUInt64LE(xxh64(b.subarray(0, end)), end);
+  return b;
+}
+
+test('blocks of formats v1 (SHA-256) and v2 still decode; v3 is written; unknown versions are rejected', async () => {
+  assert.equal(BLOCK_VERSION, 3);
   for (const codec of ['exact', 'int8', 'int4'] as const) {
     const { slice, hash, tokens, start } = block(f32);
     const { data } = await encodeBlock(slice, hash, 'full', codec);
-    assert.equal(readHeader(data).version, 2);
+    assert.equal(readHeader(data).version, 3);
     assert.equal(data.length, 60 + readHeader(data).bodyBytes + 8);
     const expect = { hash, layout: f32, start, tokens };
     const now = await decodeBlock(data, expect);
-    const old = asV1(data);
-    assert.equal(readHeader(old).version, 1);
-    const back = await decodeBlock(old, expect);
-    for (const [l, layer] of back.layers.entries()) {
-      assert.deepEqual(layer.key, now.layers[l]!.key, `${codec} layer ${l} key`);
-      assert.deepEqual(layer.value, now.layers[l]!.value, `${codec} layer ${l} value`);
+    for (const version of [1, 2] as const) {
+      const old = asOld(data, version);
+      assert.equal(readHeader(old).version, version);
+      const back = await decodeBlock(old, expect);
+      for (const [l, layer] of back.layers.entries()) {
+        assert.deepEqual(layer.key, now.layers[l]!.key, `v${version} ${codec} layer ${l} key`);
+        assert.deepEqual(layer.value, now.layers[l]!.value, `v${version} ${codec} layer ${l} value`);
+      }
+      const flipped = Buffer.from(old);
+      flipped[70] = flipped[70]! ^ 0x10;
+      await assert.rejects(decodeBlock(flipped, expect), (e: BlockError) => e.reason === 'checksum');
     }
-    const flipped = Buffer.from(old);
-    flipped[70] = flipped[70]! ^ 0x10;
-    await assert.rejects(decodeBlock(flipped, expect), (e: BlockError) => e.reason === 'checksum');
     const future = Buffer.from(data);
-    future.writeUInt8(3, 4);
+    future.writeUInt8(4, 4);
     await assert.rejects(decodeBlock(future, expect), (e: BlockError) => e.reason === 'header');
+  }
+});
+
+test('a quantized block whose key-transform record no encoder writes is refused as a body error', async () => {
+  const { slice, hash, tokens, start } = block(f32);
+  const expect = { hash, layout: f32, start, tokens };
+  const { data } = await encodeBlock(slice, hash, 'full', 'int4', { theta: 10000, dims: 16 });
+  assert.equal(data.readUInt8(60), 1);
+  await decodeBlock(data, expect);
+  for (const edit of [
+    (b: Buffer) => b.writeUInt8(2, 60), // unknown kind
+    (b: Buffer) => b.writeUInt16LE(17, 62), // odd dims
+    (b: Buffer) => b.writeUInt16LE(32, 62), // wider than the head
+    (b: Buffer) => b.writeFloatLE(-1, 64), // negative theta
+  ]) {
+    const b = Buffer.from(data);
+    edit(b);
+    await assert.rejects(decodeBlock(resum(b), expect), (e: BlockError) => e.reason === 'body');
   }
 });

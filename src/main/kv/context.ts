@@ -1,6 +1,6 @@
 // Everything that decides whether a stored block may be used: model fingerprint, KV layout/dtype,
 // codec (all three go into every block hash) and the block size.
-import type { KvLayout } from '../engine/kv-types.ts';
+import type { KeyRotation, KvLayout } from '../engine/kv-types.ts';
 import type { CodecName } from './codec/types.ts';
 import { extraKeysDigest } from './hash.ts';
 
@@ -11,6 +11,9 @@ export interface KvContext {
   layout: KvLayout;
   codec: CodecName;
   blockSize: number;
+  /** The model's RoPE (ModelInfo.rope): lossy blocks store keys with it undone. Not part of the hash:
+   * each block records the rotation it used, and decoding reads it from there. */
+  rope: KeyRotation | null;
   /** Digest of the extra keys, computed once. */
   extra: Buffer;
 }
@@ -20,11 +23,19 @@ export function kvContext(o: {
   layout: KvLayout;
   codec: CodecName;
   blockSize?: number;
+  rope?: KeyRotation | null;
 }): KvContext {
   const blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > 4096)
     throw new Error(`invalid KV block size ${blockSize}`);
-  return { fingerprint: o.fingerprint, layout: { ...o.layout }, codec: o.codec, blockSize, extra: extraKeysDigest(o) };
+  return {
+    fingerprint: o.fingerprint,
+    layout: { ...o.layout },
+    codec: o.codec,
+    blockSize,
+    rope: o.rope ?? null,
+    extra: extraKeysDigest(o),
+  };
 }
 
 export interface KvLogger {

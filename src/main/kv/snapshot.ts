@@ -49,7 +49,8 @@ export async function snapshotRange(
   result.exportedTokens = hi - lo;
   for (const b of todo) {
     const slice = subSlice(kv, b.start - lo, b.start - lo + b.count);
-    const { data, codec } = await encodeBlock(slice, b.hash, b.kind, b.kind === 'tail' ? 'exact' : ctx.codec);
+    const use = b.kind === 'tail' ? 'exact' : ctx.codec;
+    const { data, codec } = await encodeBlock(slice, b.hash, b.kind, use, ctx.rope);
     result.blocks.push({ ...b, codec, fingerprint: ctx.fingerprint, rawBytes: rawKvBytes(ctx.layout, b.count), data });
   }
   return result;

@@ -5,11 +5,32 @@
 // alone pushes int4 past a quarter of fp16).
 // The "recent tokens kept exact" part of KIVI is the conversation's partial tail block, which the
 // snapshot writer always stores with the exact codec (see snapshot.ts).
-import type { KvLayout } from '../../engine/kv-types.ts';
+// Keys are quantized with the model's RoPE undone (rope.ts) when the block says so: body format
+// (block v3) = an 8-byte key-transform record [u8 kind (0 none, 1 RoPE), u8 0, u16 dims, f32 theta], then
+// the zstd frame that was the whole body in v1/v2.
+import type { KeyRotation, KvLayout } from '../../engine/kv-types.ts';
 import { fromHalf, halfArrayToFloat, halfTable, toHalf } from '../../engine/half.ts';
 import { shuffle, unshuffle } from '../shuffle.ts';
 import { zstdCompress, zstdDecompress } from '../zstd.ts';
+import { type RopeTable, ropeTable, rotateRow } from './rope.ts';
 import { type KvTarget, type LayerKv, layerElems } from './tensors.ts';
+
+const RECORD = 8;
+
+/** The rotation a block of `layout` can use: even dims within the head, a finite positive theta. */
+function usable(rope: KeyRotation | null | undefined, headDim: number): KeyRotation | null {
+  if (!rope) return null;
+  const ok = Number.isFinite(rope.theta) && rope.theta > 0 && rope.dims > 0 && rope.dims % 2 === 0;
+  return ok && rope.dims <= headDim ? rope : null;
+}
+
+/** Keys of one layer with RoPE undone (a copy: the caller's slice is not touched). */
+function unrotatedKeys(key: Float32Array, layout: KvLayout, n: number, tab: RopeTable): Float32Array {
+  const { numKvHeads: H, headDim: D } = layout;
+  const out = key.slice();
+  for (let h = 0; h < H; h++) for (let t = 0; t < n; t++) rotateRow(out, (h * n + t) * D, tab, t, -1);
+  return out;
+}
 
 const asFloat = (a: Float32Array | Uint16Array): Float32Array => (a instanceof Float32Array ? a : halfArrayToFloat(a));
 
@@ -26,15 +47,22 @@ function params(lo: number, hi: number, levels: number): [number, number] {
   return [minH, scaleH];
 }
 
-/** Returns null when the block holds non-finite values (the caller then stores it exactly). */
+/**
+ * Returns null when the block holds non-finite values (the caller then stores it exactly). `start` is the
+ * block's first position (RoPE angles depend on it); `rope` null stores keys as they are.
+ */
 export async function encodeQuant(
   layers: LayerKv[],
   layout: KvLayout,
   count: number,
   bits: QuantBits,
+  start: number,
+  rope: KeyRotation | null,
 ): Promise<Buffer | null> {
   const { numKvHeads: H, headDim: D } = layout;
   const n = count;
+  const rot = usable(rope, D);
+  const tab = rot ? ropeTable(rot, start, n) : null;
   const levels = (1 << bits) - 1;
   const per = layerElems(layout, n);
   const codes = new Uint8Array(layers.length * 2 * per);
@@ -52,7 +80,7 @@ export async function encodeQuant(
   };
   for (const { key, value } of layers) {
     // keys: group = (head, channel) over the block's tokens
-    const kf = asFloat(key);
+    const kf = tab ? unrotatedKeys(asFloat(key), layout, n, tab) : asFloat(key);
     const k = (i: number) => kf[i]!;
     for (let h = 0; h < H; h++) {
       for (let d = 0; d < D; d++) {
@@ -106,7 +134,25 @@ export async function encodeQuant(
   new DataView(body.buffer).setUint32(0, prm.length, true);
   body.set(prmBytes, 4);
   body.set(packed, 4 + prmBytes.length);
-  return zstdCompress(body);
+  const z = await zstdCompress(body);
+  const out = Buffer.allocUnsafe(RECORD + z.length);
+  out.writeUInt8(rot ? 1 : 0, 0);
+  out.writeUInt8(0, 1);
+  out.writeUInt16LE(rot?.dims ?? 0, 2);
+  out.writeFloatLE(rot?.theta ?? 0, 4);
+  z.copy(out, RECORD);
+  return out;
+}
+
+/** The key rotation a v3 body's record names (null: none); throws on a record no encoder writes. */
+function readRecord(body: Uint8Array, headDim: number): KeyRotation | null {
+  if (body.length < RECORD) throw new Error('quantized body is shorter than its key-transform record');
+  const v = new DataView(body.buffer, body.byteOffset, RECORD);
+  const kind = v.getUint8(0);
+  if (kind === 0) return null;
+  const rope = { dims: v.getUint16(2, true), theta: v.getFloat32(4, true) };
+  if (kind !== 1 || !usable(rope, headDim)) throw new Error(`unknown key transform ${kind}/${rope.dims}/${rope.theta}`);
+  return rope;
 }
 
 /**
@@ -120,11 +166,13 @@ export async function decodeQuantInto(
   count: number,
   bits: QuantBits,
   target: KvTarget,
+  where: { version: number; start: number },
 ): Promise<void> {
   const { numLayers: L, numKvHeads: H, headDim: D, dtype } = layout;
   const n = count;
   const per = layerElems(layout, n);
-  const body = await zstdDecompress(compressed);
+  const rope = where.version >= 3 ? readRecord(compressed, D) : null;
+  const body = await zstdDecompress(where.version >= 3 ? compressed.subarray(RECORD) : compressed);
   const expectPrm = L * (H * D + n) * 2;
   const total = L * 2 * per;
   const codeBytes = bits === 8 ? total : Math.ceil(total / 2);
@@ -139,10 +187,12 @@ export async function decodeQuantInto(
   const four = bits === 4;
   const pairs = four && D % 2 === 0; // every row starts on a byte boundary: read two codes per byte
   const eight = bits === 8; // one code per byte: read in place, no code() call per element (2x faster)
-  const code = (i: number) => (packed[i >> 1]! >> ((i & 1) << 2)) & 15; // int4 paths only (int8 reads `packed`)
+  const code = (i: number) => (packed[i >> 1]! >> ((i & 1) << 2)) & 15; // int4 only (int8 reads `packed`)
   const levels = (1 << bits) - 1;
   const { cap, at } = target;
   const rows = Math.min(n, target.limit);
+  const tab = rope ? ropeTable(rope, where.start, rows) : null;
+  const row = new Float64Array(D); // one key row, dequantized, before RoPE is redone
   // per-channel (key) parameters of one head, and for fp16 output one half-bits table per group
   const mnK = new Float64Array(D);
   const scK = new Float64Array(D);
@@ -157,12 +207,17 @@ export async function decodeQuantInto(
       for (let d = 0; d < D; d++, p += 2) {
         mnK[d] = ht[prm[p]!]!;
         scK[d] = ht[prm[p + 1]!]!;
-        if (lutH) for (let q = 0; q <= levels; q++) lutH[d * (levels + 1) + q] = toHalf(mnK[d]! + q * scK[d]!);
+        if (lutH && !tab) for (let q = 0; q <= levels; q++) lutH[d * (levels + 1) + q] = toHalf(mnK[d]! + q * scK[d]!);
       }
       for (let t = 0; t < rows; t++) {
         const s = ck + (h * n + t) * D;
         const o = (h * cap + at + t) * D;
-        if (lutH) {
+        if (tab && !f16) keyRowRoped(key as Float32Array, o, packed, s, eight, mnK, scK, tab, t, D);
+        else if (tab) {
+          for (let d = 0; d < D; d++) row[d] = mnK[d]! + (eight ? packed[s + d]! : code(s + d)) * scK[d]!;
+          rotateRow(row, 0, tab, t, 1);
+          for (let d = 0; d < D; d++) (key as Uint16Array)[o + d] = toHalf(row[d]!);
+        } else if (lutH) {
           const k = key as Uint16Array;
           if (eight) for (let d = 0; d < D; d++) k[o + d] = lutH[(d << 8) + packed[s + d]!]!;
           else for (let d = 0; d < D; d++) k[o + d] = lutH[d * (levels + 1) + code(s + d)]!;
@@ -215,6 +270,69 @@ export async function decodeQuantInto(
     }
     p += 2 * n;
   }
+}
+
+/**
+ * One fp32 key row: dequantize channel pairs (i, i + half) and redo RoPE in one pass (the hot loop of a
+ * lossy restore: a separate dequantize-then-rotate pass costs ~2x here). `s`: the row's first code index.
+ */
+function keyRowRoped(
+  k: Float32Array,
+  o: number,
+  packed: Uint8Array,
+  s: number,
+  eight: boolean,
+  mn: Float64Array,
+  sc: Float64Array,
+  tab: RopeTable,
+  t: number,
+  D: number,
+): void {
+  const { half, cos, sin } = tab;
+  const j = t * half;
+  if (eight) {
+    for (let i = 0; i < half; i++) {
+      const a = mn[i]! + packed[s + i]! * sc[i]!;
+      const b = mn[i + half]! + packed[s + i + half]! * sc[i + half]!;
+      const c = cos[j + i]!;
+      const n = sin[j + i]!;
+      k[o + i] = a * c - b * n;
+      k[o + i + half] = b * c + a * n;
+    }
+    for (let d = 2 * half; d < D; d++) k[o + d] = mn[d]! + packed[s + d]! * sc[d]!;
+    return;
+  }
+  if (half % 2 === 0 && s % 2 === 0) {
+    // both channels of a pair, and the next pair, share bytes: two codes per byte read
+    for (let i = 0, x = s >> 1, y = (s + half) >> 1; i < half; i += 2, x++, y++) {
+      const p = packed[x]!;
+      const q = packed[y]!;
+      const a0 = mn[i]! + (p & 15) * sc[i]!;
+      const a1 = mn[i + 1]! + (p >> 4) * sc[i + 1]!;
+      const b0 = mn[i + half]! + (q & 15) * sc[i + half]!;
+      const b1 = mn[i + half + 1]! + (q >> 4) * sc[i + half + 1]!;
+      const c0 = cos[j + i]!;
+      const n0 = sin[j + i]!;
+      const c1 = cos[j + i + 1]!;
+      const n1 = sin[j + i + 1]!;
+      k[o + i] = a0 * c0 - b0 * n0;
+      k[o + i + half] = b0 * c0 + a0 * n0;
+      k[o + i + 1] = a1 * c1 - b1 * n1;
+      k[o + i + half + 1] = b1 * c1 + a1 * n1;
+    }
+  } else
+    for (let i = 0; i < half; i++) {
+      const x = s + i;
+      const y = x + half;
+      const a = mn[i]! + ((packed[x >> 1]! >> ((x & 1) << 2)) & 15) * sc[i]!;
+      const b = mn[i + half]! + ((packed[y >> 1]! >> ((y & 1) << 2)) & 15) * sc[i + half]!;
+      const c = cos[j + i]!;
+      const n = sin[j + i]!;
+      k[o + i] = a * c - b * n;
+      k[o + i + half] = b * c + a * n;
+    }
+  for (let d = 2 * half, x = s + d; d < D; d++, x++)
+    k[o + d] = mn[d]! + ((packed[x >> 1]! >> ((x & 1) << 2)) & 15) * sc[d]!;
 }
 
 function pack4(codes: Uint8Array): Uint8Array {
