@@ -76,6 +76,21 @@ test('a turn streams fragments, progress and a result with stats; the conversati
   assert.ok(listed.some((c) => c.id === conv.id && c.messageCount === 2));
 });
 
+test('opening a conversation warms its cache in the engine', async () => {
+  const send = async (conversationId: string, text: string) => {
+    const p = client.stream('chat.send', { conversationId, text });
+    for await (const _ of p);
+    return p;
+  };
+  const a = await client.call('conversations.create', { title: 'Warm A' });
+  const end = (await send(a.id, 'Tell me about the sea')).stats.contextTokens;
+  const b = await client.call('conversations.create', { title: 'Warm B' });
+  await send(b.id, 'Something else entirely'); // the engine now holds B
+  await client.call('conversations.get', { id: a.id });
+  // queued behind the warm-up that opening A started: it finds A's whole log already in the engine
+  assert.deepEqual(await backend.chat.warmUp(a.id).then((w) => [w.source, w.restoredTokens]), ['live', end]);
+});
+
 test('a full disk fails the turn with a clear error, and nothing already saved is lost', async () => {
   const conv = await client.call('conversations.create', { title: 'Disk' });
   const first = await client.stream('chat.send', { conversationId: conv.id, text: 'Remember the number 17.' });

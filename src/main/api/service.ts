@@ -87,7 +87,15 @@ export function createService(deps: ServiceDeps): Service {
           snippet: h.snippet,
           updatedAt: h.updatedAt,
         })),
-      'conversations.get': async ({ id }) => view(id),
+      'conversations.get': async ({ id }) => {
+        const v = view(id);
+        // opening a conversation warms its cache while the user types (its next turn then restores nothing)
+        void models
+          .settled()
+          .then(() => chat.warmUp(id))
+          .catch(() => undefined); // warmUp logs its own failures; a conversation deleted meanwhile is no error
+        return v;
+      },
       'conversations.create': async (p) => view(chat.createConversation(p).id),
       'conversations.update': async ({ id, title, systemPrompt, sampling, codec }) => {
         if (title !== undefined) chat.renameConversation(id, title);

@@ -102,6 +102,38 @@ for (const model of ['tiny-llama', 'tiny-llama-fp16kv'] as const) {
   });
 }
 
+test('opening a conversation after a restart warms its cache: the next turn restores nothing and matches', async () => {
+  const t = tmpDir('reprise-chat-');
+  cleanups.push(t.cleanup);
+  const a = await open(t.dir);
+  const conv = a.svc.createConversation({ systemPrompt: 'You are a terse assistant.', sampling });
+  const t1 = await a.svc.sendMessage({
+    conversationId: conv.id,
+    text: 'Tell me a story about a cat who learns to read.',
+  });
+  const end1 = t1.message.tokenEnd!;
+  await a.close();
+
+  const b = await open(t.dir);
+  cleanups.push(b.close);
+  const w = await b.svc.warmUp(conv.id);
+  assert.deepEqual([w.source, w.restoredTokens], ['store', end1], 'the whole log comes from the store');
+  const again = await b.svc.warmUp(conv.id);
+  assert.deepEqual([again.source, again.restoredTokens], ['live', end1], 'a second warm-up finds it in the engine');
+  const t2 = await b.svc.sendMessage({ conversationId: conv.id, text: 'And then what happened?' });
+  assert.equal(t2.stats.restoreSource, 'live');
+  assert.equal(t2.stats.restoredTokens, end1);
+  assert.equal(t2.stats.prefilledTokens, t2.userMessage.tokenIds!.length, 'only the new message is prefilled');
+  const ref = await reference(b.engine, b.store.messages.tokenLog(t2.userMessage.id)!, sampling.maxTokens);
+  assert.deepEqual(t2.message.tokenIds!.slice(0, ref.ids.length), ref.ids);
+  assert.deepEqual(b.warnings, []);
+
+  // nothing to warm: a conversation without messages, and one that does not exist
+  const empty = b.svc.createConversation({});
+  assert.deepEqual(await b.svc.warmUp(empty.id), { restoredTokens: 0, source: 'none', ms: 0 });
+  await assert.rejects(b.svc.warmUp('no-such-conversation'));
+});
+
 test('a corrupt block falls back to the valid prefix with a warning; output stays correct', async () => {
   const t = tmpDir('reprise-chat-');
   cleanups.push(t.cleanup);

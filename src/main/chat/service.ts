@@ -16,8 +16,24 @@ import {
 import type { Store } from '../store/store.ts';
 import type { SearchHit } from '../store/search.ts';
 import type { Conversation, Message, Sampling } from '../store/types.ts';
+import { restorePrefix } from './restore.ts';
 import { runTurn } from './turn.ts';
-import { ChatError, type NewConversationInput, type TurnHandlers, type TurnOutcome, errorInfo } from './types.ts';
+import {
+  ChatError,
+  type NewConversationInput,
+  type TurnHandlers,
+  type TurnOutcome,
+  type TurnStats,
+  errorInfo,
+} from './types.ts';
+
+/** What ChatService.warmUp did: the engine now holds `restoredTokens` of the conversation's log. */
+export interface WarmUp {
+  restoredTokens: number;
+  /** 'store': restored from blocks; 'live': the engine already held it; 'none': nothing cached. */
+  source: TurnStats['restoreSource'];
+  ms: number;
+}
 
 export interface ChatServiceOptions {
   store: Store;
@@ -122,6 +138,44 @@ export class ChatService {
   }
 
   // ---- turns ---------------------------------------------------------------------------------------
+
+  /**
+   * Restores a conversation's cached K/V into the engine ahead of its next turn — the app calls this when
+   * a conversation is opened, while the user types — so that turn prefills only its new message and its
+   * restore costs nothing. Queued like a turn (a turn sent meanwhile waits for it, no longer than a
+   * restore it would have done itself). Without a model or a token log it does nothing; it never throws
+   * for a known conversation (a failure is logged and leaves a clean engine state).
+   */
+  warmUp(conversationId: string): Promise<WarmUp> {
+    return this.serial(async () => {
+      const engine = this.eng;
+      const conv = this.store.conversations.require(conversationId);
+      const log = conv.activeLeafId ? this.store.messages.tokenLog(conv.activeLeafId) : null;
+      if (!engine || !log?.length) return { restoredTokens: 0, source: 'none', ms: 0 };
+      const t0 = performance.now();
+      const ctx = kvContext({
+        fingerprint: engine.info.fingerprint,
+        layout: engine.info.layout,
+        rope: engine.info.rope,
+        codec: conv.codec,
+        blockSize: this.blockSize,
+      });
+      try {
+        const gen = await this.generator(engine);
+        const r = await restorePrefix(gen, log, ctx, this.store, {
+          maxTokens: log.length,
+          tailEnds: [log.length],
+          logger: this.logger,
+        });
+        return { restoredTokens: r.restored, source: r.source, ms: Math.round(performance.now() - t0) };
+      } catch (err) {
+        // only a hint: the turn restores for itself; start it from a clean engine state
+        await this.dropGenerator();
+        this.logger.warn(`chat: warming the cache failed: ${(err as Error).message}`, { conversationId });
+        return { restoredTokens: 0, source: 'none', ms: Math.round(performance.now() - t0) };
+      }
+    });
+  }
 
   /** `parentMessageId`: undefined = after the active leaf; null = a new root message. */
   sendMessage(

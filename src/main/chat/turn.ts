@@ -4,12 +4,13 @@ import { randomUUID } from 'node:crypto';
 import type { Engine, Generator } from '../engine/index.ts';
 import { fp16KvBytes } from '../kv/codec/tensors.ts';
 import { type KvContext, type KvLogger, kvContext } from '../kv/context.ts';
-import { planRestore, storedPrefix } from '../kv/resume.ts';
+import { storedPrefix } from '../kv/resume.ts';
 import { type SnapshotResult, snapshotRange } from '../kv/snapshot.ts';
 import type { Store } from '../store/store.ts';
 import { titleFrom } from '../api/title.ts';
 import type { Conversation, Message } from '../store/types.ts';
 import { type TurnLog, buildTurnLog } from './prompt.ts';
+import { restorePrefix } from './restore.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
 import { ChatError, type ChatEvent, type TurnHandlers, type TurnOutcome, type TurnStats } from './types.ts';
 
@@ -29,13 +30,6 @@ export interface TurnSpec {
   userText: string;
   /** Regenerate: reply again to this stored user message instead of adding one. */
   existingUser?: Message;
-}
-
-function commonPrefix(a: readonly number[], b: readonly number[], max: number): number {
-  const n = Math.min(a.length, b.length, max);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
 }
 
 export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Promise<TurnOutcome> {
@@ -94,19 +88,11 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   emit({ type: 'progress', phase: 'restore', done: 0, total: N });
   const tR = performance.now();
   const gen = await d.generator();
-  const live = commonPrefix(gen.tokens, turn.log, N - 1);
-  let restored = live;
-  let source: TurnStats['restoreSource'] = live > 0 ? 'live' : 'none';
-  if (Math.min(storedPrefix(turn.log, ctx, store.blocks, tailEnds), N - 1) > live) {
-    const plan = await planRestore(turn.log, ctx, store.blocks, { maxTokens: N - 1, tailEnds, logger: d.logger });
-    if (plan.bad.length) store.blocks.drop(plan.bad); // so this turn's save rewrites them
-    if (plan.kv && plan.restoredTokens > live) {
-      await gen.restoreKv([plan.kv], { transfer: true }); // one buffer per layer, moved, not copied
-      store.blocks.touch(plan.used);
-      restored = plan.restoredTokens;
-      source = 'store';
-    }
-  }
+  const { restored, source } = await restorePrefix(gen, turn.log, ctx, store, {
+    maxTokens: N - 1,
+    tailEnds,
+    logger: d.logger,
+  });
   if (gen.tokenCount > restored) await gen.rewindTo(restored);
   const restoreMs = performance.now() - tR;
   emit({ type: 'progress', phase: 'restore', done: restored, total: N });

@@ -1,0 +1,44 @@
+// Getting a token log's prefix into the engine: what a turn does before its prefill, and what opening a
+// conversation does ahead of its next turn (ChatService.warmUp). The live engine state or the stored
+// blocks, whichever covers more.
+import type { Generator } from '../engine/index.ts';
+import type { KvContext, KvLogger } from '../kv/context.ts';
+import { planRestore, storedPrefix } from '../kv/resume.ts';
+import type { Store } from '../store/store.ts';
+import type { TurnStats } from './types.ts';
+
+export function commonPrefix(a: readonly number[], b: readonly number[], max: number): number {
+  const n = Math.min(a.length, b.length, max);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * Makes the generator hold K/V for at least the longest of (what it already holds of `log`, the stored
+ * prefix of `log`), up to `maxTokens`. Tokens the generator holds beyond the returned count are the
+ * caller's to rewind. Bad blocks are dropped from the store so the next save rewrites them.
+ */
+export async function restorePrefix(
+  gen: Generator,
+  log: number[],
+  ctx: KvContext,
+  store: Store,
+  o: { maxTokens: number; tailEnds: number[]; logger: KvLogger },
+): Promise<{ restored: number; source: TurnStats['restoreSource'] }> {
+  const live = commonPrefix(gen.tokens, log, o.maxTokens);
+  if (Math.min(storedPrefix(log, ctx, store.blocks, o.tailEnds), o.maxTokens) > live) {
+    const plan = await planRestore(log, ctx, store.blocks, {
+      maxTokens: o.maxTokens,
+      tailEnds: o.tailEnds,
+      logger: o.logger,
+    });
+    if (plan.bad.length) store.blocks.drop(plan.bad);
+    if (plan.kv && plan.restoredTokens > live) {
+      await gen.restoreKv([plan.kv], { transfer: true }); // one buffer per layer, moved, not copied
+      store.blocks.touch(plan.used);
+      return { restored: plan.restoredTokens, source: 'store' };
+    }
+  }
+  return { restored: live, source: live > 0 ? 'live' : 'none' };
+}
