@@ -60,6 +60,7 @@ for (const layout of [f32, f16]) {
     ['int8', 255, { theta: 10000, dims: 16 }],
     ['int4', 15, { theta: 10000, dims: 16 }],
     ['int4', 15, { theta: 500000, dims: 8 }], // partial rotary: channels 8..15 stay as they are
+    ['int4', 15, { theta: 123456789.123, dims: 16 }], // stored as float32: encoder and decoder must agree
   ] as const) {
     const r = rope ? `, keys before RoPE θ=${rope.theta} over ${rope.dims} channels` : '';
     test(`${codec} codec stays within its quantization error bound (${layout.dtype}${r})`, async () => {

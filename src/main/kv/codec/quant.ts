@@ -17,11 +17,15 @@ import { type KvTarget, type LayerKv, layerElems } from './tensors.ts';
 
 const RECORD = 8;
 
-/** The rotation a block of `layout` can use: even dims within the head, a finite positive theta. */
+/**
+ * The rotation a block of `layout` can use: even dims within the head, a finite positive theta, rounded to
+ * float32 as the block records it (the encoder must rotate with exactly what the decoder will read).
+ */
 function usable(rope: KeyRotation | null | undefined, headDim: number): KeyRotation | null {
   if (!rope) return null;
-  const ok = Number.isFinite(rope.theta) && rope.theta > 0 && rope.dims > 0 && rope.dims % 2 === 0;
-  return ok && rope.dims <= headDim ? rope : null;
+  const theta = Math.fround(rope.theta);
+  const ok = Number.isFinite(theta) && theta > 0 && rope.dims > 0 && rope.dims % 2 === 0;
+  return ok && rope.dims <= headDim ? { theta, dims: rope.dims } : null;
 }
 
 /** Keys of one layer with RoPE undone (a copy: the caller's slice is not touched). */
