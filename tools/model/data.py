@@ -83,6 +83,8 @@ def a_name(rng, split):
 
 
 def a_city(rng, split):
+    if split == TRAIN and rng.random() < 0.2:  # revision 3f, training only
+        return multi_city(rng, split) if rng.random() < 0.6 else _cap_word(rng)
     return pick(rng, P.CITIES, split) if rng.random() < 0.6 else made_up(rng, split, "city")
 
 
@@ -106,6 +108,8 @@ HOBBY_FRAME = ["collecting {w}s", "playing {W}", "building {w} models", "drawing
 # learnt to pick from the training list instead of copying. Made-up values (training only; every
 # `split == TRAIN` test comes before a draw, so held-out dialogs are unchanged) force copying.
 def a_colour(rng, split):
+    if split == TRAIN and rng.random() < 0.2:  # revision 3f
+        return multi_colour(rng, split)
     if split == TRAIN and rng.random() < 0.3:
         return rng.choice(COLOUR_MOD) + " " + pick(rng, P.COLOURS, split)
     if split == TRAIN and rng.random() < 0.4:
@@ -136,6 +140,8 @@ def a_code_key(rng, split):
 
 
 def a_food(rng, split):
+    if split == TRAIN and rng.random() < 0.25:  # revision 3f
+        return multi_food(rng, split)
     r = rng.random()
     if split == TRAIN and r < 0.3:
         return rng.choice(FOOD_MOD) + " " + pick(rng, P.FOODS, split)
@@ -155,7 +161,122 @@ def a_job(rng, split):
     return pick(rng, P.JOBS, split)
 
 
+# revision 3f (training only): multi-word values of every kind, so that a value is copied to its end. Stage 3d cut
+# held-out hobbies after their first word ("making" for a two-word hobby). A composed value that happens to be
+# a held-out entity (crc32 rule) is drawn again.
+HOBBY_VERB = ["making", "baking", "restoring", "building", "fixing", "growing", "collecting", "painting", "carving",
+              "knitting", "sewing", "brewing", "writing", "reading", "playing", "watching", "learning", "repairing",
+              "drawing", "sketching", "photographing", "training", "racing", "flying", "designing", "cooking", "sorting",
+              "decorating", "polishing", "folding", "studying", "feeding", "planting", "printing", "recording", "mending"]
+HOBBY_ADJ = ["old", "tiny", "wooden", "vintage", "homemade", "model", "little", "rare", "paper", "giant", "antique",
+             "small", "fancy", "broken", "wild", "local", "clay", "toy", "glass", "silly"]
+CITY_FRAME = ["New {X}", "Port {X}", "San {X}", "{X} Bay", "{X} City", "Saint {X}", "{X} Springs", "Lake {X}",
+              "{X} Falls", "Upper {X}", "{X} Heights", "Fort {X}", "{X} Beach", "North {X}", "East {X}", "Little {X}",
+              "{X} Harbour", "{X} upon {Y}", "{X}-on-{Y}", "Mount {X}", "{X} Valley", "Las {X}", "El {X}", "{X} del {Y}"]
+PET_TITLE = ["Mister", "Mrs", "Captain", "Sir", "Lady", "Lord", "Doctor", "Professor", "Little", "Big", "Baby", "Queen",
+             "King", "Princess", "Uncle", "Auntie"]
+
+
+def _plural(w: str) -> str:
+    if w.endswith(("s", "ed", "ing", "'s")):
+        return w
+    if w.endswith(("x", "sh", "ch")):
+        return w + "es"
+    if w.endswith("y") and len(w) > 2 and w[-2] not in "aeiou":
+        return w[:-1] + "ies"
+    return w + "s"
+
+
+_HELD_POOL = {e for pool in (P.FIRST_NAMES, P.CITIES, P.COLOURS, P.ANIMALS, P.JOBS, P.FOODS, P.HOBBIES, P.WORDS)
+              for e in pool if P.is_heldout(e)}
+
+
+def _cap_word(rng) -> str:
+    """A capitalised training word that is not a held-out pool entity ("Wade" and "Piers" are held-out names).
+    Added after the stage-3f run: that run could draw these two as parts of city and pet names."""
+    while True:
+        w = real_word(rng).capitalize()
+        if w not in _HELD_POOL:
+            return w
+
+
+def _a_word_any(rng, split):
+    r = rng.random()
+    if r < 0.45:
+        return real_word(rng) if split == TRAIN else made_up(rng, split, "word")
+    if r < 0.75:
+        return pick(rng, P.WORDS, split)
+    return made_up(rng, split, "word")
+
+
+def _multi(rng, split, make):
+    for _ in range(100):
+        v = make()
+        if split != TRAIN or not P.is_heldout(v):
+            return v
+    return v
+
+
+def multi_hobby(rng, split):
+    def make():
+        w = _a_word_any(rng, split)
+        r = rng.random()
+        obj = _plural(w) if rng.random() < 0.6 else w
+        if r < 0.45:
+            return rng.choice(HOBBY_VERB) + " " + obj
+        if r < 0.8:
+            return rng.choice(HOBBY_VERB) + " " + rng.choice(HOBBY_ADJ) + " " + obj
+        w2 = _a_word_any(rng, split)
+        return rng.choice(HOBBY_VERB) + " " + rng.choice([w + " " + _plural(w2), obj + " and " + _plural(w2), obj + " with friends",
+                                                          obj + " at home", obj + " in the park"])
+    return _multi(rng, split, make)
+
+
+def multi_food(rng, split):
+    def make():
+        a, b = pick(rng, P.FOODS, split), _a_word_any(rng, split)
+        r = rng.random()
+        if r < 0.3:
+            return a + " and " + pick(rng, P.FOODS, split)
+        if r < 0.55:
+            return a + " with " + b
+        if r < 0.8:
+            return b + " " + rng.choice(FOOD_KIND + ["pie", "tart", "bread", "pasta", "rice", "jam", "cake"])
+        return rng.choice(FOOD_MOD) + " " + b + " " + rng.choice(FOOD_KIND)
+    return _multi(rng, split, make)
+
+
+def multi_city(rng, split):
+    def make():
+        def part():
+            r = rng.random()
+            return (made_up(rng, split, "city") if r < 0.5 else _cap_word(rng) if r < 0.8
+                    else pick(rng, P.CITIES, split))
+        return rng.choice(CITY_FRAME).replace("{X}", part()).replace("{Y}", part())
+    return _multi(rng, split, make)
+
+
+def multi_colour(rng, split):
+    def make():
+        r = rng.random()
+        if r < 0.4:
+            return _a_word_any(rng, split) + " " + pick(rng, P.COLOURS, split)
+        if r < 0.7:
+            return rng.choice(COLOUR_MOD) + " " + _a_word_any(rng, split)
+        return pick(rng, P.COLOURS, split) + "-" + pick(rng, P.COLOURS, split)
+    return _multi(rng, split, make)
+
+
+def a_pet_name(rng, split):
+    if split == TRAIN and rng.random() < 0.25:  # revision 3f, training only
+        return _multi(rng, split, lambda: rng.choice(PET_TITLE) + " " + (a_name(rng, split) if rng.random() < 0.6
+                                                                         else _cap_word(rng)))
+    return a_name(rng, split)
+
+
 def a_hobby(rng, split):
+    if split == TRAIN and rng.random() < 0.3:  # revision 3f
+        return multi_hobby(rng, split)
     if split == TRAIN and rng.random() < 0.45:
         w = made_up(rng, split, "word") if rng.random() < 0.5 else pick(rng, P.WORDS, split)
         return rng.choice(HOBBY_FRAME).replace("{w}", w).replace("{W}", w.capitalize())
@@ -405,7 +526,7 @@ FACTS: list[FactType] = [
     ),
     FactType(
         "pet",
-        lambda r, s: _mk(a=an_animal(r, s), v=a_name(r, s)),
+        lambda r, s: _mk(a=an_animal(r, s), v=a_pet_name(r, s)),
         ([
             "I have a {a} named {v}.", "My {a} is called {v}.", "I've got a {a} called {v}.",
             "My pet {a}'s name is {v}.", "I have a pet {a}, her name is {v}.", "I have a pet {a}, his name is {v}.",
@@ -603,6 +724,20 @@ def _add_generic():
 
 _add_generic()
 FACT_BY_KEY = {f.key: f for f in FACTS}
+
+
+def _build_3f() -> dict[str, list[str]]:
+    """Revision 3f's statement templates per fact (phrasing.composed_3f), training split only: a template that
+    equals or contains a held-out statement (minus its final punctuation) is dropped."""
+    held = {t.lower() for f in FACTS for t in f.statements[1] + f.questions[1]}
+    cores = [t.rstrip(".?!") for t in held]
+    out = {}
+    for f in FACTS:
+        out[f.key] = [t for t in PH.composed_3f(f.key) if t.lower() not in held and not any(h in t.lower() for h in cores)]
+    return out
+
+
+STATE_3F = _build_3f()
 # 'pettype' and 'pet' would contradict each other in one conversation; 'pet' also answers "what pet".
 EXCLUSIVE = {("pet", "pettype")}
 
@@ -1056,6 +1191,7 @@ def lower_first(t: str) -> str:
     if not _LOWERABLE:
         banks = [t for f in FACTS for pair in (f.statements, f.questions) for t in pair[0] + pair[1]]
         banks += ADD_Q[0] + ADD_Q[1] + SUB_Q[0] + SUB_Q[1]
+        banks += [t for ts in STATE_3F.values() for t in ts]  # revision 3f (the eval fingerprint is unchanged)
         _LOWERABLE.update(b.split()[0] for b in banks if not b.startswith("{"))
         _LOWERABLE.discard("I")
         _LOWERABLE.difference_update(x for x in list(_LOWERABLE) if x.startswith(("I'", "I,")))
@@ -1095,6 +1231,9 @@ _check_parts()
 
 
 def state_sentence(b: Builder, ft: FactType, slots: dict) -> str:
+    # revision 3f, training only (the split test comes first): a quarter of the statements use the new shapes
+    if b.split == TRAIN and STATE_3F.get(ft.key) and b.rng.random() < 0.25:
+        return fill(b.rng.choice(STATE_3F[ft.key]), slots)
     return fill(b.rng.choice(b.bank(ft.statements)), slots)
 
 

@@ -2,7 +2,7 @@
 
 A generator change meant for training only must leave this unchanged: then the evaluation set (built by
 evaluate.py from the same functions and seed) is the one earlier models were scored on.
-    python3 tools/model/eval_fingerprint.py   # 415a8feab067ed73... for revisions 2, 3a and 3b
+    python3 tools/model/eval_fingerprint.py   # 415a8feab067ed73... for revisions 2, 3a-3d and 3f
 """
 import hashlib
 import json

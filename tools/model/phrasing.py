@@ -222,3 +222,132 @@ ECHO_Q = ["Can you repeat this word: {w}", "Say {w}.", "Please write {w} back to
           "Copy this exactly: {w}", "Type the word {w}.", "Write \"{w}\" for me.", "Echo this: {w}", "Say '{w}' please.",
           "How do you write {w}?", "Repeat: {w}"]
 ECHO_A = ["{w}", "{w}.", "Sure: {w}.", "Here it is: {w}.", "{w}!", "Okay: {w}."]
+
+
+# ---- revision 3f (training split only): broader statement shapes for every fact. Stage 3d still read three
+# kinds of held-out statements as no fact at all: a hypothetical frame, a naming verb with the value after
+# an object, and a value-first relative clause. Instead of those sentences, this adds families of shapes:
+# conditional/hypothetical frames, value-first sentences with relative clauses and naming/calling verbs
+# (for the facts that are names), over more cues per fact. data.py samples them for a quarter of the
+# training statements and drops every template that contains a held-out sentence (as for 3c).
+CUES_3F: dict[str, tuple[list[str], list[str]]] = {
+    # NP cues (noun phrases, often with a relative clause), CL cues (wh-clauses)
+    "name": (["the name my parents gave me", "the name that I answer to", "the name you should use for me"],
+             ["what my friends call me", "what I'm called", "who I am"]),
+    "age": (["the age I turned on my last birthday", "the number of birthdays I've had"], ["how old I turned", "what age I am"]),
+    "city": (["the city that I live in", "the town in which I live", "the place where I rent my flat", "my current home town"],
+             ["where I've settled", "where I live right now", "where you'd find my house"]),
+    "hometown": (["the city in which I was born", "the town that I was born in", "the place of my birth",
+                  "the city where my parents raised me", "the town I come from"],
+                 ["where I came into the world", "where my life started", "where I was raised", "where I was a child"]),
+    "colour": (["the colour that I love most", "the shade I pick every time", "the colour I'd wear every day",
+                "the colour that makes me happy", "my all-time favourite colour"],
+               ["which colour I'd choose", "what colour I like the most", "which shade I prefer"]),
+    "number": (["the number that I find lucky", "my number for luck", "the digit that brings me luck"],
+               ["which number I think is lucky", "what number I bet on"]),
+    "code": (["the {k} that I was given", "the {k} on my card"], ["what my {k} is", "which {k} I have"]),
+    "birthday": (["the day I was born on", "the day I celebrate each year", "the date I get a year older"],
+                 ["when I was born", "when I have my birthday", "when I turn a year older"]),
+    "pet": (["the name that my {a} has", "the name I gave my {a}", "my {a}'s name"],
+            ["what I called my {a}", "what my {a} is named", "what we call our {a}"]),
+    "pettype": (["the animal that lives with me", "the pet that I keep", "my kind of pet"],
+                ["what animal I keep at home", "which pet I own"]),
+    "job": (["the job that pays my bills", "the work I do every day", "my job title"],
+            ["what I work as", "what my job is", "what I do at work"]),
+    "food": (["the dish that I love most", "the food I could eat every day", "my all-time favourite food",
+              "the meal I'd choose every time"],
+             ["what I'd eat every day", "which dish I'd always order", "what food I love most"]),
+    "relation": (["the name that my {k} has", "the name of my {k}"], ["what my {k} is called", "who my {k} is"]),
+    "hobby": (["the hobby that I love", "the thing I do in my free time", "my favourite thing to do",
+               "the pastime I enjoy most"],
+              ["what I do to relax", "how I like to spend my free time", "what I do at weekends"]),
+    "appointment": (["the time of my {k}", "the day and time of my {k}"], ["when my {k} is", "when I'm due at my {k}"]),
+    "word": (["the word I want you to keep", "the word that I gave you", "today's special word"],
+             ["which word I picked", "what the word is"]),
+}
+# nouns for "if I could only choose one {noun}" frames (preference facts only)
+CHOICE_NOUN = {"colour": ["colour", "color", "shade"], "food": ["food", "dish", "meal"], "hobby": ["hobby", "pastime"],
+               "number": ["number"], "word": ["word"], "city": ["city to live in", "place to live"],
+               "job": ["job", "career"], "pettype": ["pet", "animal"]}
+_S_NP_3F = [
+    # conditional / hypothetical
+    "If someone asked me for {cue}, I'd tell them {v}.", "Should you ever need {cue}, it's {v}.",
+    "If anyone asks about {cue}, the answer is {v}.", "Were you to ask about {cue}, I'd say {v}.",
+    "If I were asked for {cue}, I would answer {v}.", "If you need {cue} later, remember {v}.",
+    "Suppose you have to remember {cue}: it's {v}.", "In case anyone wants {cue}, it would be {v}.",
+    # value first, relative clauses
+    "{v} is {cue}, just so you know.", "{v}, that is {cue}.", "{v} would be {cue}.", "{v} remains {cue}.",
+    "{v} has been {cue} for years.", "{v} - and that's {cue}.", "{v} is the answer if you want {cue}.",
+    "{v}, which happens to be {cue}.", "It's {v}, {cue}.", "{Cue}, which I should mention, is {v}.",
+    "{Cue}, by the way, is {v}.", "Well, {cue} is {v}.", "{Cue} has to be {v}.", "{Cue} is, and always was, {v}.",
+]
+_S_CL_3F = [
+    "If you ever wonder {cue}, it's {v}.", "If someone asks you {cue}, say {v}.", "Should anyone ask {cue}, tell them {v}.",
+    "If you need to know {cue}, the answer is {v}.", "Were you to wonder {cue}, it would be {v}.",
+    "{v} is {cue}.", "{v} - that is {cue}.", "{v} is exactly {cue}.", "{v}, in case you wonder {cue}.",
+    "{v} is the answer to {cue}.", "{v}: that's {cue}.", "{v} would be {cue}.", "Do you know {cue}? {v}.",
+    "You asked {cue} once, I think. It's {v}.", "I'll say {cue}: {v}.",
+]
+_S_CHOICE_3F = [
+    "If I could only choose one {noun}, I'd go with {v}.", "If you made me choose a {noun}, I'd say {v}.",
+    "Given the choice of any {noun}, I'd take {v}.", "If I were forced to choose a {noun}, it'd be {v}.",
+    "Were I to choose one {noun}, I'd pick {v}.", "Ask me to pick a {noun} and I'll say {v}.",
+    "If there were only one {noun} left, I'd want {v}.", "Of every {noun} there is, I'd pick {v}.",
+    "Choosing a {noun} is easy for me: {v}.", "If it were up to me, my {noun} would always be {v}.",
+    "The one {noun} I'd never give up is {v}.", "Out of all of them, {v} is the {noun} for me.",
+    "If I could keep just one {noun}, it would have to be {v}.", "{v} wins every time when I choose a {noun}.",
+    "No {noun} comes close to {v} for me.", "I'd choose {v} over any other {noun}.",
+]
+# naming / calling verbs: subject, possessive, verb (past tense)
+_NAMERS = [("I", "my"), ("We", "our"), ("My kids", "our"), ("My family", "our"), ("My partner and I", "our"),
+           ("My brother", "my")]
+_NAME_VERBS = ["called", "named", "christened", "dubbed", "nicknamed"]
+_NAME_SHAPES = {
+    "pet": ["{S} {verb} {p} {a} {v}.", "{S} {verb} {p} {a} {v} when we got {pr}.", "When {p} {a} arrived, {s} {verb} {pr} {v}.",
+            "{v} is what {s} {verb} {p} {a}.", "{S} {verb} the {a} {v}, and the name stuck.", "{P} {a}? {S} {verb} {pr} {v}.",
+            "{S} gave {p} {a} the name {v}.", "{P} {a} got the name {v} from {o}.", "{S} decided to call {p} {a} {v}.",
+            "The {a} that {s} {verb} {v} is {p} pet."],
+    "relation": ["{S} {verb} {p} {k} {v} years ago.", "{v} is what everyone calls my {k}.", "My {k} got the name {v} at birth.",
+                 "My {k}, whom we call {v}, is lovely.", "We all call my {k} {v}.", "My parents named my {k} {v}."],
+    "name": ["My parents {verb} me {v}.", "I was {verb} {v} at birth.", "They {verb} me {v} after my grandmother.",
+             "{v} is what my parents {verb} me.", "The name my family gave me is {v}.", "Everyone ended up calling me {v}.",
+             "At school they {verb} me {v}, and I kept it."],
+    "word": ["Let's call the secret word {v}.", "I've {verb} today's word {v}.", "{v} is what I've {verb} our secret word."],
+    "city": ["I call {v} home.", "These days I call {v} my home.", "{v} is the place I call home now."],
+    "hometown": ["I was born in a town called {v}.", "The place I was born in is called {v}.",
+                 "{v} is the town in which I was born.", "{v} is the city that I was born in.", "My birth certificate says {v}."],
+}
+
+
+def _pronoun_rows():
+    out = []
+    for (S, p) in _NAMERS:
+        s = S if S == "I" else S[0].lower() + S[1:]
+        o = "me" if S == "I" else ("us" if p == "our" else "him")
+        out.append((S, s, p, o))
+    return out
+
+
+def composed_3f(key: str) -> list[str]:
+    """Revision 3f statement templates for one fact (before the held-out filter in data.py)."""
+    nps, cls = CUES_3F.get(key, ([], []))
+    nps = nps + CUES.get(key, ([], []))[0]
+    cls = cls + CUES.get(key, ([], []))[1]
+
+    def fill(frames: list[str], cues: list[str]) -> list[str]:
+        return [f.replace("{cue}", c).replace("{Cue}", c[0].upper() + c[1:]) for c in cues for f in frames]
+
+    out = fill(_S_NP_3F, nps) + fill(_S_CL_3F, cls)
+    for noun in CHOICE_NOUN.get(key, []):
+        out += [f.replace("{noun}", noun) for f in _S_CHOICE_3F]
+    for shape in _NAME_SHAPES.get(key, []):
+        verbs = _NAME_VERBS if "{verb}" in shape else [""]
+        rows = _pronoun_rows() if "{S}" in shape or "{s}" in shape or "{p}" in shape or "{P}" in shape else [("", "", "", "")]
+        for verb in verbs:
+            for (S, s, p, o) in rows:
+                for pr in (["her", "him", "it"] if "{pr}" in shape else [""]):
+                    t = (shape.replace("{verb}", verb).replace("{S}", S).replace("{s}", s).replace("{P}", p.capitalize() if p else p)
+                         .replace("{p}", p).replace("{o}", o).replace("{pr}", pr))
+                    if t not in out:
+                        out.append(t)
+    return out
