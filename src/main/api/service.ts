@@ -62,8 +62,7 @@ export function createService(deps: ServiceDeps): Service {
           sink.progress({ phase: e.phase, done: e.done, total: e.total, userMessageId: e.userMessageId });
       },
     });
-    const { restoreSource: _source, ...stats } = outcome.stats;
-    return { conversation: view(outcome.conversationId), assistantMessageId: outcome.message.id, stats };
+    return { conversation: view(outcome.conversationId), assistantMessageId: outcome.message.id, stats: outcome.stats };
   };
 
   return {

@@ -17,8 +17,7 @@ export function samplingView(s: StoredSampling, modelGreedy: boolean): Sampling 
 
 export function statsView(s: ChatTurnStats | Record<string, unknown> | null): TurnStats | null {
   if (!s || typeof s.restoredTokens !== 'number') return null;
-  const { restoreSource: _source, ...rest } = s as ChatTurnStats;
-  return rest as TurnStats;
+  return s as TurnStats;
 }
 
 export function messageView(m: Message, byParent: Map<string | null, string[]>): MessageView {

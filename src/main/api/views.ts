@@ -69,6 +69,12 @@ export interface TurnStats {
   droppedMessages: number;
   contextTokens: number;
   contextLength: number;
+  /**
+   * Where the restored tokens came from: cache blocks ('store'), or the engine, which already held them
+   * ('live': the same chat continued, or its cache was restored when it was opened). Absent in stats saved
+   * before it existed.
+   */
+  restoreSource?: 'live' | 'store' | 'none';
 }
 
 export interface MessageView {
