@@ -128,6 +128,17 @@ test('opening a conversation after a restart warms its cache: the next turn rest
   assert.deepEqual(t2.message.tokenIds!.slice(0, ref.ids.length), ref.ids);
   assert.deepEqual(b.warnings, []);
 
+  // clicking through chats: a warm-up still queued when another is asked for is skipped
+  const other = b.svc.createConversation({});
+  await b.svc.sendMessage({ conversationId: other.id, text: 'Hello there.' });
+  const [first, last] = await Promise.all([b.svc.warmUp(other.id), b.svc.warmUp(conv.id)]);
+  assert.equal(first.superseded, true);
+  assert.deepEqual(
+    [last.source, last.restoredTokens],
+    ['store', t2.message.tokenEnd],
+    'the last one opened is restored',
+  );
+
   // nothing to warm: a conversation without messages, and one that does not exist
   const empty = b.svc.createConversation({});
   assert.deepEqual(await b.svc.warmUp(empty.id), { restoredTokens: 0, source: 'none', ms: 0 });

@@ -33,6 +33,8 @@ export interface WarmUp {
   /** 'store': restored from blocks; 'live': the engine already held it; 'none': nothing cached. */
   source: TurnStats['restoreSource'];
   ms: number;
+  /** Skipped: another conversation was opened before this warm-up's turn came. */
+  superseded?: true;
 }
 
 export interface ChatServiceOptions {
@@ -65,6 +67,7 @@ export class ChatService {
   private eng: Engine | null;
   private gen: Generator | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  private warmTicket = 0;
   private readonly logger: KvLogger;
   readonly blockSize: number;
   cacheBudgetMb: number;
@@ -143,11 +146,15 @@ export class ChatService {
    * Restores a conversation's cached K/V into the engine ahead of its next turn — the app calls this when
    * a conversation is opened, while the user types — so that turn prefills only its new message and its
    * restore costs nothing. Queued like a turn (a turn sent meanwhile waits for it, no longer than a
-   * restore it would have done itself). Without a model or a token log it does nothing; it never throws
+   * restore it would have done itself; a warm-up still queued when another is asked for is skipped).
+   * Without a model or a token log it does nothing; it never throws
    * for a known conversation (a failure is logged and leaves a clean engine state).
    */
   warmUp(conversationId: string): Promise<WarmUp> {
+    const ticket = ++this.warmTicket;
     return this.serial(async () => {
+      // clicking through several chats queues several warm-ups: only the last one opened is worth doing
+      if (ticket !== this.warmTicket) return { restoredTokens: 0, source: 'none', ms: 0, superseded: true };
       const engine = this.eng;
       const conv = this.store.conversations.require(conversationId);
       const log = conv.activeLeafId ? this.store.messages.tokenLog(conv.activeLeafId) : null;
