@@ -147,8 +147,8 @@ export class ChatService {
    * a conversation is opened, while the user types — so that turn prefills only its new message and its
    * restore costs nothing. Queued like a turn (a turn sent meanwhile waits for it, no longer than a
    * restore it would have done itself; a warm-up still queued when another is asked for is skipped).
-   * Without a model or a token log it does nothing; it never throws
-   * for a known conversation (a failure is logged and leaves a clean engine state).
+   * Without a model or a token log it does nothing. It never throws for a known conversation: a failure
+   * is logged and leaves a clean engine state.
    */
   warmUp(conversationId: string): Promise<WarmUp> {
     const ticket = ++this.warmTicket;
