@@ -88,11 +88,12 @@ export function createService(deps: ServiceDeps): Service {
         })),
       'conversations.get': async ({ id }) => {
         const v = view(id);
-        // opening a conversation warms its cache while the user types (its next turn then restores nothing)
-        void models
-          .settled()
-          .then(() => chat.warmUp(id))
-          .catch(() => undefined); // warmUp logs its own failures; a conversation deleted meanwhile is no error
+        // opening a conversation warms its cache while the user types (its next turn then restores nothing).
+        // Queued now, before this call returns, unless a model is still loading. warmUp logs its own
+        // failures; a conversation deleted meanwhile is no error.
+        const warm = () => chat.warmUp(id).catch(() => undefined);
+        if (models.status.state === 'loading') void models.settled().then(warm);
+        else void warm();
         return v;
       },
       'conversations.create': async (p) => view(chat.createConversation(p).id),

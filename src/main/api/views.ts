@@ -71,8 +71,8 @@ export interface TurnStats {
   contextLength: number;
   /**
    * Where the restored tokens came from: cache blocks ('store'), or the engine, which already held them
-   * ('live': the same chat continued, or its cache was restored when it was opened). Absent in stats saved
-   * before it existed.
+   * ('live': the same chat continued, or its cache was restored when it was opened). Every stored turn
+   * has it; optional because the view tolerates stats written by other tools.
    */
   restoreSource?: 'live' | 'store' | 'none';
 }

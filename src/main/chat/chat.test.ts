@@ -139,6 +139,11 @@ test('opening a conversation after a restart warms its cache: the next turn rest
     'the last one opened is restored',
   );
 
+  // sending at once: a turn asked for before a queued warm-up starts makes it moot
+  const moot = b.svc.warmUp(conv.id);
+  await b.svc.sendMessage({ conversationId: other.id, text: 'One more thing.' });
+  assert.equal((await moot).superseded, true);
+
   // nothing to warm: a conversation without messages, and one that does not exist
   const empty = b.svc.createConversation({});
   assert.deepEqual(await b.svc.warmUp(empty.id), { restoredTokens: 0, source: 'none', ms: 0 });

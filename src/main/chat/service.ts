@@ -68,6 +68,7 @@ export class ChatService {
   private gen: Generator | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private warmTicket = 0;
+  private warmFor: string | null = null;
   private readonly logger: KvLogger;
   readonly blockSize: number;
   cacheBudgetMb: number;
@@ -145,15 +146,20 @@ export class ChatService {
   /**
    * Restores a conversation's cached K/V into the engine ahead of its next turn — the app calls this when
    * a conversation is opened, while the user types — so that turn prefills only its new message and its
-   * restore costs nothing. Queued like a turn (a turn sent meanwhile waits for it, no longer than a
-   * restore it would have done itself; a warm-up still queued when another is asked for is skipped).
-   * Without a model or a token log it does nothing. It never throws for a known conversation: a failure
-   * is logged and leaves a clean engine state.
+   * restore costs nothing. Queued like a turn. A warm-up that has not started yet is skipped when another
+   * chat is warmed or a turn is asked for, so clicking through chats, or sending at once, never waits for
+   * a restore nobody needs; one already running is finished first. Without a model or a token log it does
+   * nothing. It never throws for a known conversation: a failure is logged and leaves a clean engine state.
    */
   warmUp(conversationId: string): Promise<WarmUp> {
-    const ticket = ++this.warmTicket;
+    // a warm-up is skipped when, before its turn comes, another chat is warmed or any turn is asked for
+    // (a turn restores for itself); a repeated warm-up of the same chat does not skip the first
+    if (conversationId !== this.warmFor) {
+      this.warmFor = conversationId;
+      this.warmTicket++;
+    }
+    const ticket = this.warmTicket;
     return this.serial(async () => {
-      // clicking through several chats queues several warm-ups: only the last one opened is worth doing
       if (ticket !== this.warmTicket) return { restoredTokens: 0, source: 'none', ms: 0, superseded: true };
       const engine = this.eng;
       const conv = this.store.conversations.require(conversationId);
@@ -223,6 +229,8 @@ export class ChatService {
   }
 
   private turn(h: TurnHandlers, spec: () => Parameters<typeof runTurn>[1]): Promise<TurnOutcome> {
+    this.warmTicket++; // queued warm-ups are moot: this turn restores what it needs
+    this.warmFor = null;
     return this.serial(async () => {
       try {
         const engine = this.eng;

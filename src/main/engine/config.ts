@@ -83,7 +83,13 @@ export function parseConfig(configFile: string, generationFile: string | null): 
     string,
     unknown
   >;
-  const theta = num(c.rope_theta) ?? num(rp.rope_theta);
+  // Only plain RoPE: scaled variants (linear, dynamic, yarn, llama3, longrope) change the angles, and
+  // Gemma 3 mixes two bases. Undoing the wrong rotation would cost the lossy codecs accuracy, not
+  // correctness; it is simply not done then.
+  const rs = (c.rope_scaling && typeof c.rope_scaling === 'object' ? c.rope_scaling : {}) as Record<string, unknown>;
+  const ropeType = rp.rope_type ?? rs.rope_type ?? rs.type;
+  const plain = (ropeType === undefined || ropeType === 'default') && c.rope_local_base_freq === undefined;
+  const theta = plain ? (num(c.rope_theta) ?? num(rp.rope_theta)) : undefined;
   const partial = num(c.partial_rotary_factor) ?? num(rp.partial_rotary_factor) ?? 1;
   const ropeDims = Math.floor((headDim * Math.min(1, Math.max(0, partial))) / 2) * 2;
   const rope = theta && theta > 0 && ropeDims > 0 ? { theta, dims: ropeDims } : null;

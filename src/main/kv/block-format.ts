@@ -90,7 +90,11 @@ export function readHeader(data: Uint8Array): BlockHeader {
   if (b.length < HEADER) throw new BlockError('truncated', `block is ${b.length} bytes, shorter than its header`);
   if (b.readUInt32LE(0) !== MAGIC) throw new BlockError('header', 'not a Reprise KV block (bad magic)');
   const sum = CHECKSUMS[b.readUInt8(4)];
-  if (!sum) throw new BlockError('header', `unsupported block version ${b.readUInt8(4)}`);
+  if (!sum) {
+    const v = b.readUInt8(4);
+    const newer = v > BLOCK_VERSION ? ': written by a newer Reprise, update Reprise to use it' : '';
+    throw new BlockError('header', `unsupported block version ${v}${newer}`);
+  }
   const bodyLen = b.readUInt32LE(56);
   if (b.length !== HEADER + bodyLen + sum.size)
     throw new BlockError('truncated', `block is ${b.length} bytes, header says ${HEADER + bodyLen + sum.size}`);

@@ -4,8 +4,8 @@ import type { KeyRotation, KvLayout } from '../engine/kv-types.ts';
 import { createHash } from 'node:crypto';
 import { xxh64 } from '@node-rs/xxhash';
 import { ropeTable, rotateRow } from './codec/rope.ts';
-import { BLOCK_VERSION, BlockError, decodeBlock, encodeBlock, readHeader } from './block-format.ts';
-import { reader } from './codec/tensors.ts';
+import { BLOCK_VERSION, BlockError, decodeBlock, decodeBlockInto, encodeBlock, readHeader } from './block-format.ts';
+import { newTarget, reader } from './codec/tensors.ts';
 import { fromHalf, toHalf } from '../engine/half.ts';
 import { ROOT_HASH, hashBlock } from './hash.ts';
 import { synthKv, tokenLog } from './testing.ts';
@@ -153,6 +153,57 @@ test('int4 with RoPE undone: keys that RoPE spins come back far closer than quan
   assert.ok(err['before RoPE']! < 0.25 * err['as stored']!, JSON.stringify(err));
 });
 
+test('RoPE undone on odd head sizes and partial rotary; a partial decode equals the full one', async () => {
+  for (const [D, dims] of [
+    [15, 6],
+    [15, 14],
+    [10, 10],
+    [16, 12],
+    [9, 2],
+  ] as const)
+    for (const dtype of ['float32', 'float16'] as const)
+      for (const codec of ['int8', 'int4'] as const) {
+        const layout: KvLayout = { numLayers: 2, numKvHeads: 2, headDim: D, dtype };
+        const rope = { theta: 10000, dims };
+        const { slice, hash, tokens, start } = block(layout, 33, 30);
+        const { data } = await encodeBlock(slice, hash, 'full', codec, rope);
+        const expect = { hash, layout, start, tokens };
+        const back = await decodeBlock(data, expect);
+        const levels = codec === 'int8' ? 255 : 15;
+        for (const [l, { key }] of back.layers.entries()) {
+          const k0 = unrotated(slice.layers[l]!.key, layout, 33, start, rope);
+          const k1 = unrotated(key, layout, 33, start, rope);
+          for (let h = 0; h < 2; h++)
+            for (let d = 0; d < D; d++) {
+              const xs = Array.from({ length: 33 }, (_, t) => k0((h * 33 + t) * D + d));
+              const mag = Math.max(...xs.map(Math.abs));
+              const bound =
+                ((Math.max(...xs) - Math.min(...xs)) / levels) * 0.51 +
+                mag * (dtype === 'float16' ? 2 ** -6 : 2 ** -10) +
+                1e-5;
+              for (let t = 0; t < 33; t++) {
+                const i = (h * 33 + t) * D + d;
+                assert.ok(Math.abs(k0(i) - k1(i)) <= bound, `D=${D} dims=${dims} ${dtype} ${codec}: key err`);
+              }
+            }
+        }
+        // rows 0..19 of the block into a 50-row target at offset 30: the same values as the full decode
+        const target = newTarget(layout, 50);
+        await decodeBlockInto(data, expect, { ...target, at: 30, limit: 20 });
+        for (const [l, { key, value }] of target.layers.entries())
+          for (let h = 0; h < 2; h++)
+            for (const [part, full] of [
+              [key, back.layers[l]!.key],
+              [value, back.layers[l]!.value],
+            ] as const)
+              assert.deepEqual(
+                part.subarray((h * 50 + 30) * D, (h * 50 + 50) * D),
+                full.subarray(h * 33 * D, (h * 33 + 20) * D),
+                `D=${D} dims=${dims} ${dtype} ${codec}: partial decode`,
+              );
+      }
+});
+
 test('lossy codecs shrink the block (int4 < int8 < exact)', async () => {
   const { slice, hash } = block(f16);
   const sizes: Record<string, number> = {};
@@ -247,7 +298,21 @@ test('a quantized block whose key-transform record no encoder writes is refused 
   const { data } = await encodeBlock(slice, hash, 'full', 'int4', { theta: 10000, dims: 16 });
   assert.equal(data.readUInt8(60), 1);
   await decodeBlock(data, expect);
+  const future = Buffer.from(data);
+  future.writeUInt8(9, 4);
+  await assert.rejects(decodeBlock(future, expect), /newer Reprise/);
+  const none = (await encodeBlock(slice, hash, 'full', 'int4')).data;
   for (const edit of [
+    (b: Buffer) => b.writeUInt8(1, 61), // reserved byte
+    (b: Buffer) => b.writeUInt16LE(16, 62), // "no transform" with parameters
+    (b: Buffer) => b.writeFloatLE(10000, 64),
+  ]) {
+    const b = Buffer.from(none);
+    edit(b);
+    await assert.rejects(decodeBlock(resum(b), expect), (e: BlockError) => e.reason === 'body');
+  }
+  for (const edit of [
+    (b: Buffer) => b.writeUInt8(1, 61), // reserved byte
     (b: Buffer) => b.writeUInt8(2, 60), // unknown kind
     (b: Buffer) => b.writeUInt16LE(17, 62), // odd dims
     (b: Buffer) => b.writeUInt16LE(32, 62), // wider than the head

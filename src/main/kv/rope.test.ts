@@ -2,8 +2,10 @@
 // rotation the model applied: checked on real sessions, where layer 0's key of a token is RoPE(position)
 // of a vector that depends on the token alone.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseConfig } from '../engine/config.ts';
 import { test } from 'node:test';
 import { Engine } from '../engine/index.ts';
 import { fixture } from '../engine/test-fixtures.ts';
@@ -47,3 +49,25 @@ for (const dir of models) {
     }
   });
 }
+
+test('ModelInfo.rope: only plain RoPE from config.json is undone; scaled or mixed variants are left alone', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reprise-rope-'));
+  try {
+    const base = { num_hidden_layers: 2, num_attention_heads: 4, hidden_size: 256, vocab_size: 100 };
+    const rope = (extra: Record<string, unknown>) => {
+      const f = join(dir, 'config.json');
+      writeFileSync(f, JSON.stringify({ ...base, ...extra }));
+      return parseConfig(f, null).rope;
+    };
+    assert.deepEqual(rope({ rope_theta: 10000 }), { theta: 10000, dims: 64 });
+    assert.deepEqual(rope({ rope_parameters: { rope_type: 'default', rope_theta: 1e6 } }), { theta: 1e6, dims: 64 });
+    assert.deepEqual(rope({ rope_theta: 10000, partial_rotary_factor: 0.4 }), { theta: 10000, dims: 24 });
+    assert.equal(rope({}), null, 'no RoPE named (e.g. learned positions)');
+    assert.equal(rope({ rope_theta: 500000, rope_scaling: { rope_type: 'llama3', factor: 32 } }), null);
+    assert.equal(rope({ rope_theta: 10000, rope_scaling: { type: 'linear', factor: 2 } }), null);
+    assert.equal(rope({ rope_parameters: { rope_type: 'yarn', rope_theta: 1e6 } }), null);
+    assert.equal(rope({ rope_theta: 1e6, rope_local_base_freq: 10000 }), null, 'Gemma 3 mixes two bases');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -153,9 +153,14 @@ function readRecord(body: Uint8Array, headDim: number): KeyRotation | null {
   if (body.length < RECORD) throw new Error('quantized body is shorter than its key-transform record');
   const v = new DataView(body.buffer, body.byteOffset, RECORD);
   const kind = v.getUint8(0);
-  if (kind === 0) return null;
   const rope = { dims: v.getUint16(2, true), theta: v.getFloat32(4, true) };
-  if (kind !== 1 || !usable(rope, headDim)) throw new Error(`unknown key transform ${kind}/${rope.dims}/${rope.theta}`);
+  const bad = () => new Error(`unknown key transform ${kind}/${v.getUint8(1)}/${rope.dims}/${rope.theta}`);
+  if (v.getUint8(1) !== 0) throw bad();
+  if (kind === 0) {
+    if (rope.dims !== 0 || v.getUint32(4) !== 0) throw bad();
+    return null;
+  }
+  if (kind !== 1 || !usable(rope, headDim)) throw bad();
   return rope;
 }
 
