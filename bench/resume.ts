@@ -8,7 +8,7 @@ import { ChatService } from '../src/main/chat/service.ts';
 import { type Engine, type Generator, Engine as EngineClass } from '../src/main/engine/index.ts';
 import { CODEC_NAMES, type CodecName } from '../src/main/kv/codec/types.ts';
 import { fp16KvBytes } from '../src/main/kv/codec/tensors.ts';
-import { kvContext } from '../src/main/kv/context.ts';
+import { modelKvContext } from '../src/main/kv/context.ts';
 import { planRestore } from '../src/main/kv/resume.ts';
 import { snapshotRange } from '../src/main/kv/snapshot.ts';
 import { Store } from '../src/main/store/store.ts';
@@ -96,13 +96,7 @@ export async function benchResume(opts: { quick: boolean; log: (s: string) => vo
     log(`cold prefill of the history: ${Math.round(performance.now() - tPrefill)} ms`);
     const convs: Record<string, Array<{ conversationId: string; leafId: string }>> = {};
     for (const codec of codecs) {
-      const ctx = kvContext({
-        fingerprint: engine.info.fingerprint,
-        layout: engine.info.layout,
-        rope: engine.info.rope,
-        codec,
-        blockSize: BLOCK,
-      });
+      const ctx = modelKvContext(engine.info, codec, BLOCK);
       const t0 = performance.now();
       const snap = await snapshotRange(hist.log, 0, ctx, (a, b) => gen.exportKv(a, b), storeA.blocks);
       const encMs = performance.now() - t0;
@@ -169,7 +163,7 @@ export async function benchResume(opts: { quick: boolean; log: (s: string) => vo
       const q2 = `Question ${reps + i + 1}: ${text(500, 1)}`;
       const ro = await svcA.sendMessage({ conversationId: c.conversationId, text: q2 });
       if (ro.stats.restoreSource !== 'live' || ro.stats.prefilledTokens !== ro.userMessage.tokenIds!.length)
-        throw new Error(`opened turn re-read history: ${JSON.stringify(ro.stats)} newMsg ${newMsg}`);
+        throw new Error(`opened turn re-read history: ${JSON.stringify(ro.stats)}`);
       opened.push(ro.stats.ttftMs);
       warmMs.push(w.ms);
       log(`rep ${i + 1} opened: warm-up ${w.ms} ms at open, then ttft ${ro.stats.ttftMs} ms`);
@@ -211,13 +205,7 @@ export async function benchResume(opts: { quick: boolean; log: (s: string) => vo
 /** Cost of saving the same new tokens after a 4k vs a 256-token history (export + encode + commit). */
 async function saveCost(engine: Engine, dir: string, log: (s: string) => void, quick: boolean): Promise<Results> {
   const store = Store.open(dir);
-  const ctx = kvContext({
-    fingerprint: engine.info.fingerprint,
-    layout: engine.info.layout,
-    rope: engine.info.rope,
-    codec: 'exact',
-    blockSize: BLOCK,
-  });
+  const ctx = modelKvContext(engine.info, 'exact', BLOCK);
   const conv = store.conversations.create({});
   const vocab = engine.info.vocabSize;
   const ids = (n: number, seed: number) =>
@@ -348,13 +336,7 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
       await ref.rewindTo(h.log.length);
       for (const codec of CODEC_NAMES) {
         const store = Store.open(':memory:');
-        const ctx = kvContext({
-          fingerprint: engine.info.fingerprint,
-          layout: engine.info.layout,
-          rope: engine.info.rope,
-          codec,
-          blockSize: BLOCK,
-        });
+        const ctx = modelKvContext(engine.info, codec, BLOCK);
         const s = await snapshotRange(h.log, 0, ctx, (a, b) => ref.exportKv(a, b), store.blocks);
         bytes[codec]! += s.blocks.reduce((n, b) => n + b.data.length, 0);
         // full blocks only: the steady state of a long chat (the < 64-token tail is always stored exact)

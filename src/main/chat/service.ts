@@ -2,7 +2,7 @@
 // generator, whose state is reused when the next turn continues the same token log).
 import type { Engine, Generator } from '../engine/index.ts';
 import { type CodecName } from '../kv/codec/types.ts';
-import { DEFAULT_BLOCK_SIZE, type KvLogger, kvContext } from '../kv/context.ts';
+import { DEFAULT_BLOCK_SIZE, type KvLogger, modelKvContext } from '../kv/context.ts';
 import { budgetBytes } from '../kv/budget.ts';
 import { chainFor } from '../kv/hash.ts';
 import { storedPrefix } from '../kv/resume.ts';
@@ -166,13 +166,7 @@ export class ChatService {
       const log = conv.activeLeafId ? this.store.messages.tokenLog(conv.activeLeafId) : null;
       if (!engine || !log?.length) return { restoredTokens: 0, source: 'none', ms: 0 };
       const t0 = performance.now();
-      const ctx = kvContext({
-        fingerprint: engine.info.fingerprint,
-        layout: engine.info.layout,
-        rope: engine.info.rope,
-        codec: conv.codec,
-        blockSize: this.blockSize,
-      });
+      const ctx = modelKvContext(engine.info, conv.codec, this.blockSize);
       try {
         const gen = await this.generator(engine);
         const r = await restorePrefix(gen, log, ctx, this.store, {
@@ -282,13 +276,7 @@ export class ChatService {
     const log = this.store.messages.tokenLog(c.activeLeafId) ?? [];
     const info = { cachedTokens: 0, totalTokens: log.length, storedBytes: 0, rawBytes: 0 };
     if (!this.eng || log.length === 0) return info;
-    const ctx = kvContext({
-      fingerprint: this.eng.info.fingerprint,
-      layout: this.eng.info.layout,
-      rope: this.eng.info.rope,
-      codec: c.codec,
-      blockSize: this.blockSize,
-    });
+    const ctx = modelKvContext(this.eng.info, c.codec, this.blockSize);
     info.cachedTokens = storedPrefix(log, ctx, this.store.blocks);
     for (const b of chainFor(log.slice(0, info.cachedTokens), this.blockSize, ctx.extra)) {
       const i = this.store.blocks.info(b.hash);

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Engine, Generator } from '../engine/index.ts';
 import { fp16KvBytes } from '../kv/codec/tensors.ts';
-import { type KvContext, type KvLogger, kvContext } from '../kv/context.ts';
+import { type KvContext, type KvLogger, modelKvContext } from '../kv/context.ts';
 import { storedPrefix } from '../kv/resume.ts';
 import { type SnapshotResult, snapshotRange } from '../kv/snapshot.ts';
 import type { Store } from '../store/store.ts';
@@ -38,13 +38,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   const { store, engine } = d;
   const info = engine.info;
   const conv = spec.conv;
-  const ctx = kvContext({
-    fingerprint: info.fingerprint,
-    layout: info.layout,
-    rope: info.rope,
-    codec: conv.codec,
-    blockSize: d.blockSize,
-  });
+  const ctx = modelKvContext(info, conv.codec, d.blockSize);
   const maxTokens = conv.sampling.maxTokens ?? DEFAULT_MAX_TOKENS;
   if (conv.modelFingerprint && conv.modelFingerprint !== info.fingerprint) {
     d.logger.warn('chat: conversation was cached with another model; its blocks cannot be reused, prefilling', {

@@ -38,6 +38,15 @@ export function kvContext(o: {
   };
 }
 
+/** The context for a loaded model's blocks: fingerprint, layout and RoPE straight from its ModelInfo. */
+export function modelKvContext(
+  model: { fingerprint: string; layout: KvLayout; rope: KeyRotation | null },
+  codec: CodecName,
+  blockSize?: number,
+): KvContext {
+  return kvContext({ fingerprint: model.fingerprint, layout: model.layout, rope: model.rope, codec, blockSize });
+}
+
 export interface KvLogger {
   warn(msg: string, data?: Record<string, unknown>): void;
   info?(msg: string, data?: Record<string, unknown>): void;

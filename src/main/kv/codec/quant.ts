@@ -29,9 +29,9 @@ function usable(rope: KeyRotation | null | undefined, headDim: number): KeyRotat
 }
 
 /** Keys of one layer with RoPE undone (a copy: the caller's slice is not touched). */
-function unrotatedKeys(key: Float32Array, layout: KvLayout, n: number, tab: RopeTable): Float32Array {
+function unrotatedKeys(key: Float32Array | Uint16Array, layout: KvLayout, n: number, tab: RopeTable): Float32Array {
   const { numKvHeads: H, headDim: D } = layout;
-  const out = key.slice();
+  const out = key instanceof Float32Array ? key.slice() : halfArrayToFloat(key); // fp16 converts into a copy already
   for (let h = 0; h < H; h++) for (let t = 0; t < n; t++) rotateRow(out, (h * n + t) * D, tab, t, -1);
   return out;
 }
@@ -84,7 +84,7 @@ export async function encodeQuant(
   };
   for (const { key, value } of layers) {
     // keys: group = (head, channel) over the block's tokens
-    const kf = tab ? unrotatedKeys(asFloat(key), layout, n, tab) : asFloat(key);
+    const kf = tab ? unrotatedKeys(key, layout, n, tab) : asFloat(key);
     const k = (i: number) => kf[i]!;
     for (let h = 0; h < H; h++) {
       for (let d = 0; d < D; d++) {
