@@ -162,7 +162,7 @@ export async function benchResume(opts: { quick: boolean; log: (s: string) => vo
       // another number (not this rep's question, whose blocks the resume above already stored)
       const q2 = `Question ${reps + i + 1}: ${text(500, 1)}`;
       const ro = await svcA.sendMessage({ conversationId: c.conversationId, text: q2 });
-      if (ro.stats.restoreSource !== 'live' || ro.stats.prefilledTokens !== ro.userMessage.tokenIds!.length)
+      if (ro.stats.restoreSource !== 'opened' || ro.stats.prefilledTokens !== ro.userMessage.tokenIds!.length)
         throw new Error(`opened turn re-read history: ${JSON.stringify(ro.stats)}`);
       opened.push(ro.stats.ttftMs);
       warmMs.push(w.ms);

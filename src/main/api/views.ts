@@ -62,7 +62,7 @@ export interface TurnStats {
   decodeTokS: number;
   stopReason: StopReason;
   codec: Codec;
-  /** Bytes the new KV blocks would take raw (fp16) and as stored. */
+  /** Bytes the new KV blocks would take uncompressed (in the model's KV dtype) and as stored. */
   snapshotRawBytes: number;
   snapshotStoredBytes: number;
   /** Oldest turns dropped to fit the context window (0 when none). */
@@ -70,11 +70,12 @@ export interface TurnStats {
   contextTokens: number;
   contextLength: number;
   /**
-   * Where the restored tokens came from: cache blocks ('store'), or the engine, which already held them
-   * ('live': the same chat continued, or its cache was restored when it was opened). Every stored turn
-   * has it; optional because the view tolerates stats written by other tools.
+   * Where the restored tokens came from: cache blocks read by this turn ('store'), cache blocks read when
+   * the conversation was opened ('opened': restoreMs is that restore's time, which is not part of ttftMs),
+   * or the engine, which held them from the chat's earlier turns ('live'). Every stored turn has it;
+   * optional because the view tolerates stats written by other tools.
    */
-  restoreSource?: 'live' | 'store' | 'none';
+  restoreSource?: 'live' | 'opened' | 'store' | 'none';
 }
 
 export interface MessageView {

@@ -53,6 +53,9 @@ for (const model of ['tiny-llama', 'tiny-llama-fp16kv'] as const) {
     });
     assert.equal(t1.stats.restoredTokens, 0);
     assert.equal(t1.stats.restoreSource, 'none');
+    // "uncompressed" is the model's own KV dtype: against fp16, exact blocks of fp32 KV would look 2x larger
+    const { snapshotRawBytes: raw, snapshotStoredBytes: stored } = t1.stats;
+    assert.ok(stored > 0 && stored < raw * 1.1, `stored ${stored} of ${raw} uncompressed`);
     const end1 = t1.message.tokenEnd!;
     await a.close();
 
@@ -121,12 +124,17 @@ test('opening a conversation after a restart warms its cache: the next turn rest
   const again = await b.svc.warmUp(conv.id);
   assert.deepEqual([again.source, again.restoredTokens], ['live', end1], 'a second warm-up finds it in the engine');
   const t2 = await b.svc.sendMessage({ conversationId: conv.id, text: 'And then what happened?' });
-  assert.equal(t2.stats.restoreSource, 'live');
+  // the turn found the log in the engine, and says it came from the store when the chat was opened
+  assert.deepEqual([t2.stats.restoreSource, t2.stats.restoreMs], ['opened', w.ms]);
   assert.equal(t2.stats.restoredTokens, end1);
   assert.equal(t2.stats.prefilledTokens, t2.userMessage.tokenIds!.length, 'only the new message is prefilled');
   const ref = await reference(b.engine, b.store.messages.tokenLog(t2.userMessage.id)!, sampling.maxTokens);
   assert.deepEqual(t2.message.tokenIds!.slice(0, ref.ids.length), ref.ids);
   assert.deepEqual(b.warnings, []);
+
+  // the turn after that continues from its own state: nothing was read from the store since
+  const t3 = await b.svc.sendMessage({ conversationId: conv.id, text: 'Was the cat happy?' });
+  assert.equal(t3.stats.restoreSource, 'live');
 
   // clicking through chats: a warm-up still queued when another is asked for is skipped
   const other = b.svc.createConversation({});
@@ -135,7 +143,7 @@ test('opening a conversation after a restart warms its cache: the next turn rest
   assert.equal(first.superseded, true);
   assert.deepEqual(
     [last.source, last.restoredTokens],
-    ['store', t2.message.tokenEnd],
+    ['store', t3.message.tokenEnd],
     'the last one opened is restored',
   );
 

@@ -5,7 +5,9 @@ import type { Generator } from '../engine/index.ts';
 import type { KvContext, KvLogger } from '../kv/context.ts';
 import { planRestore, storedPrefix } from '../kv/resume.ts';
 import type { Store } from '../store/store.ts';
-import type { TurnStats } from './types.ts';
+
+/** Where restored tokens came from: stored blocks, the generator's own state, or nowhere. */
+export type RestoreSource = 'live' | 'store' | 'none';
 
 export function commonPrefix(a: readonly number[], b: readonly number[], max: number): number {
   const n = Math.min(a.length, b.length, max);
@@ -25,7 +27,7 @@ export async function restorePrefix(
   ctx: KvContext,
   store: Store,
   o: { maxTokens: number; tailEnds: number[]; logger: KvLogger },
-): Promise<{ restored: number; source: TurnStats['restoreSource'] }> {
+): Promise<{ restored: number; source: RestoreSource }> {
   const live = commonPrefix(gen.tokens, log, o.maxTokens);
   if (Math.min(storedPrefix(log, ctx, store.blocks, o.tailEnds), o.maxTokens) > live) {
     const plan = await planRestore(log, ctx, store.blocks, {

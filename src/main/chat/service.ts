@@ -16,22 +16,15 @@ import {
 import type { Store } from '../store/store.ts';
 import type { SearchHit } from '../store/search.ts';
 import type { Conversation, Message, Sampling } from '../store/types.ts';
-import { restorePrefix } from './restore.ts';
+import { type RestoreSource, restorePrefix } from './restore.ts';
 import { runTurn } from './turn.ts';
-import {
-  ChatError,
-  type NewConversationInput,
-  type TurnHandlers,
-  type TurnOutcome,
-  type TurnStats,
-  errorInfo,
-} from './types.ts';
+import { ChatError, type NewConversationInput, type TurnHandlers, type TurnOutcome, errorInfo } from './types.ts';
 
 /** What ChatService.warmUp did: the engine now holds `restoredTokens` of the conversation's log. */
 export interface WarmUp {
   restoredTokens: number;
   /** 'store': restored from blocks; 'live': the engine already held it; 'none': nothing cached. */
-  source: TurnStats['restoreSource'];
+  source: RestoreSource;
   ms: number;
   /** Skipped: another conversation was opened before this warm-up's turn came. */
   superseded?: true;
@@ -69,6 +62,8 @@ export class ChatService {
   private queue: Promise<unknown> = Promise.resolve();
   private warmTicket = 0;
   private warmFor: string | null = null;
+  /** The engine's state was restored from this conversation's blocks by a warm-up, and no turn ran since. */
+  private opened: { conversationId: string; ms: number } | null = null;
   private readonly logger: KvLogger;
   readonly blockSize: number;
   cacheBudgetMb: number;
@@ -174,9 +169,15 @@ export class ChatService {
           tailEnds: [log.length],
           logger: this.logger,
         });
-        return { restoredTokens: r.restored, source: r.source, ms: Math.round(performance.now() - t0) };
+        const ms = Math.round(performance.now() - t0);
+        // the next turn reports this restore (its own finds everything in the engine); 'live' from an
+        // earlier warm-up of this chat keeps that one
+        if (r.source === 'store') this.opened = { conversationId, ms };
+        else if (this.opened?.conversationId !== conversationId || r.source !== 'live') this.opened = null;
+        return { restoredTokens: r.restored, source: r.source, ms };
       } catch (err) {
         // only a hint: the turn restores for itself; start it from a clean engine state
+        this.opened = null;
         await this.dropGenerator();
         this.logger.warn(`chat: warming the cache failed: ${(err as Error).message}`, { conversationId });
         return { restoredTokens: 0, source: 'none', ms: Math.round(performance.now() - t0) };
@@ -226,6 +227,8 @@ export class ChatService {
     this.warmTicket++; // queued warm-ups are moot: this turn restores what it needs
     this.warmFor = null;
     return this.serial(async () => {
+      const opened = this.opened;
+      this.opened = null; // after this turn the engine holds what the turn left
       try {
         const engine = this.eng;
         if (!engine)
@@ -238,6 +241,7 @@ export class ChatService {
             logger: this.logger,
             blockSize: this.blockSize,
             cacheBudgetMb: this.cacheBudgetMb,
+            opened,
           },
           spec(),
           h,
@@ -265,6 +269,7 @@ export class ChatService {
   private async dropGenerator(): Promise<void> {
     const g = this.gen;
     this.gen = null;
+    this.opened = null;
     await g?.dispose().catch(() => {});
   }
 

@@ -2,8 +2,7 @@
 // prefix (a crash mid-reply keeps it) -> stream the reply -> commit reply + token ids + blocks atomically.
 import { randomUUID } from 'node:crypto';
 import type { Engine, Generator } from '../engine/index.ts';
-import { fp16KvBytes } from '../kv/codec/tensors.ts';
-import { type KvContext, type KvLogger, modelKvContext } from '../kv/context.ts';
+import { type KvLogger, modelKvContext } from '../kv/context.ts';
 import { storedPrefix } from '../kv/resume.ts';
 import { type SnapshotResult, snapshotRange } from '../kv/snapshot.ts';
 import type { Store } from '../store/store.ts';
@@ -21,6 +20,8 @@ export interface TurnDeps {
   logger: KvLogger;
   blockSize: number;
   cacheBudgetMb: number;
+  /** The engine's state came from this conversation's blocks when it was opened (ChatService.warmUp). */
+  opened?: { conversationId: string; ms: number } | null;
 }
 
 export interface TurnSpec {
@@ -82,13 +83,18 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   emit({ type: 'progress', phase: 'restore', done: 0, total: N });
   const tR = performance.now();
   const gen = await d.generator();
-  const { restored, source } = await restorePrefix(gen, turn.log, ctx, store, {
+  const r = await restorePrefix(gen, turn.log, ctx, store, {
     maxTokens: N - 1,
     tailEnds,
     logger: d.logger,
   });
+  const { restored } = r;
   if (gen.tokenCount > restored) await gen.rewindTo(restored);
-  const restoreMs = performance.now() - tR;
+  let restoreMs = performance.now() - tR;
+  // what the engine held was read from the store when the chat was opened: say so, with that restore's time
+  const opened = r.source === 'live' && d.opened?.conversationId === conv.id ? d.opened : null;
+  const source: TurnStats['restoreSource'] = opened ? 'opened' : r.source;
+  if (opened) restoreMs = opened.ms;
   emit({ type: 'progress', phase: 'restore', done: restored, total: N });
 
   // 3. prefill only what is not restored
@@ -184,7 +190,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
     decodeTokS: round(result.decodeTokS),
     stopReason: result.stopReason,
     codec: conv.codec,
-    snapshotRawBytes: (s1 ? rawOf(s1, ctx) : 0) + rawOf(s2, ctx),
+    snapshotRawBytes: (s1 ? rawOf(s1) : 0) + rawOf(s2),
     snapshotStoredBytes: (s1 ? storedOf(s1) : 0) + storedOf(s2),
     droppedMessages: turn.droppedMessages,
     contextTokens: full.length,
@@ -220,5 +226,5 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
-const rawOf = (s: SnapshotResult, ctx: KvContext) => s.blocks.reduce((n, b) => n + fp16KvBytes(ctx.layout, b.count), 0);
+const rawOf = (s: SnapshotResult) => s.blocks.reduce((n, b) => n + b.rawBytes, 0);
 const storedOf = (s: SnapshotResult) => s.blocks.reduce((n, b) => n + b.data.length, 0);

@@ -5,8 +5,11 @@ import type { Message, Sampling } from '../store/types.ts';
 
 /** Per-turn numbers: the API's TurnStats, plus where the restored tokens came from. */
 export interface TurnStats extends ApiTurnStats {
-  /** The live engine state, the block store, or nothing. */
-  restoreSource: 'live' | 'store' | 'none';
+  /**
+   * The block store during this turn; the block store when the conversation was opened ('opened', see
+   * ChatService.warmUp); the live engine state of earlier turns; or nothing.
+   */
+  restoreSource: 'live' | 'opened' | 'store' | 'none';
 }
 
 export type TurnPhase = 'restore' | 'prefill' | 'generate' | 'save';
