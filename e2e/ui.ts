@@ -14,9 +14,13 @@ export const messages = (page: Page, role: 'user' | 'assistant'): Locator =>
 export const streamingReply = (page: Page): Locator => page.getByTestId('streaming-reply');
 export const lastTurnCache = (page: Page): Locator => messages(page, 'assistant').last().getByTestId('turn-cache');
 
+/** The sidebar's (or, with the sidebar hidden, the floating) New chat button; not a chat titled "New chat". */
+export const newChatButton = (page: Page): Locator =>
+  page.getByRole('button', { name: 'New chat' }).and(page.locator('[aria-label="New chat"]'));
+
 /** Starts a fresh chat and waits until its composer is ready. */
 export async function newChat(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'New chat' }).click();
+  await newChatButton(page).click();
   await expect(page.getByRole('region', { name: 'Chat' })).toBeVisible();
   await expect(composer(page)).toBeEditable();
 }
@@ -77,3 +81,49 @@ export const INTRO =
   'My name is Alice. I live in Lisbon, near the river, in a small yellow house with a blue door. ' +
   'I work as a marine biologist and I study octopuses in the Atlantic. I have a grey cat called Miso ' +
   'who sleeps on my keyboard, and on weekends I play the cello in a small orchestra. Please remember this.';
+
+export interface SeedConversation {
+  title: string;
+  /** User / assistant pairs, in order. */
+  turns: [user: string, assistant: string][];
+}
+
+/**
+ * Imports conversations through the sidebar's Import button (a Reprise export file), without running the
+ * model; waits until the import is done and the app has opened the first one.
+ */
+export async function importConversations(page: Page, convs: SeedConversation[]): Promise<void> {
+  const now = Date.now();
+  const file = {
+    format: 'reprise',
+    version: 1,
+    exportedAt: now,
+    conversations: convs.map((c, ci) => {
+      const msgs = c.turns.flatMap(([u, a], i) => [
+        {
+          id: `c${ci}u${i}`,
+          parentId: i === 0 ? null : `c${ci}a${i - 1}`,
+          role: 'user',
+          content: u,
+          createdAt: now + 2 * i,
+        },
+        { id: `c${ci}a${i}`, parentId: `c${ci}u${i}`, role: 'assistant', content: a, createdAt: now + 2 * i + 1 },
+      ]);
+      return {
+        id: `seed-${ci}-${now}`,
+        title: c.title,
+        createdAt: now - ci,
+        updatedAt: now - ci,
+        activeLeafId: msgs.at(-1)?.id ?? null,
+        messages: msgs,
+      };
+    }),
+  };
+  const choosing = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await (
+    await choosing
+  ).setFiles({ name: 'seed.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+  await expect(page.getByText(`Imported ${convs.length} conversation`)).toBeVisible();
+  if (convs[0]) await expect(page.getByTestId('conversation-title')).toHaveText(convs[0].title);
+}

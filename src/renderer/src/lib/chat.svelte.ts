@@ -11,6 +11,7 @@ import type {
 import { titleFrom } from '../../../main/api/title.ts';
 import { api } from './api.ts';
 import { cache } from './app.svelte.ts';
+import { connection } from './connection.svelte.ts';
 import { conversations } from './conversations.svelte.ts';
 import { isCancellation, toUserError, type UserError } from './errors.ts';
 import { toasts } from './toasts.svelte.ts';
@@ -38,6 +39,17 @@ export interface SettingsPatch {
 
 const DEFAULT_TITLES = new Set(['', 'New chat', 'New conversation', 'Untitled']);
 
+/** Whether a conversation still has the title and settings it was created with. */
+function untouched(now: ConversationView, created: ConversationView): boolean {
+  const keys = new Set([...Object.keys(now.sampling), ...Object.keys(created.sampling)]) as Set<keyof Sampling>;
+  return (
+    now.title === created.title &&
+    now.systemPrompt === created.systemPrompt &&
+    now.codec === created.codec &&
+    [...keys].every((k) => now.sampling[k] === created.sampling[k])
+  );
+}
+
 export class ChatState {
   conversation = $state.raw<ConversationView | null>(null);
   loadingId = $state<string | null>(null);
@@ -51,6 +63,8 @@ export class ChatState {
   private prediction: Prediction<string, TurnProgress, TurnResult> | null = null;
   /** Unsent text per conversation; not reactive on purpose (read when a conversation opens). */
   private drafts: Record<string, string> = {};
+  /** The chat New chat made, as created: discarded if the user leaves it as it was (see leave()). */
+  private fresh: ConversationView | null = null;
 
   readonly busy = $derived(this.turn !== null);
   /** The running turn, when it belongs to the open conversation. */
@@ -73,7 +87,7 @@ export class ChatState {
     try {
       const view = await api.call('conversations.get', { id });
       if (this.loadingId !== id) return;
-      this.stash();
+      this.leave();
       this.conversation = view;
       this.composer = this.drafts[id] ?? '';
       this.error = null;
@@ -86,7 +100,7 @@ export class ChatState {
 
   /** Back to the welcome screen. */
   close(): void {
-    this.stash();
+    this.leave();
     this.conversation = null;
     this.composer = '';
     this.error = null;
@@ -96,12 +110,43 @@ export class ChatState {
     if (this.conversation) this.drafts[this.conversation.id] = this.composer;
   }
 
-  async create(title?: string): Promise<ConversationView | null> {
+  /** Called before another conversation (or none) replaces the open one. */
+  private leave(): void {
+    this.stash();
+    const created = this.fresh;
+    if (!created || created.id !== this.conversation?.id) return;
+    this.fresh = null;
+    void this.discardIfUntouched(created);
+  }
+
+  /**
+   * New chat then leaving without typing would pile up empty "New chat" rows. The store, not this window's
+   * view, decides: only a chat with no messages at all and its title and settings as created goes.
+   */
+  private async discardIfUntouched(created: ConversationView): Promise<void> {
+    const id = created.id;
+    if (this.turn?.conversationId === id || this.drafts[id]?.trim()) return;
+    try {
+      const now = await api.call('conversations.get', { id });
+      // By now the caller has moved on; the user may have come back, or started a turn here, meanwhile.
+      const inUse = this.conversation?.id === id || this.loadingId === id || this.turn?.conversationId === id;
+      if (inUse || now.messageCount > 0 || now.messages.length > 0 || !untouched(now, created)) return;
+      await api.call('conversations.delete', { id });
+      conversations.remove(id);
+      delete this.drafts[id];
+    } catch {
+      // Keeping an empty chat is the safe way to fail.
+    }
+  }
+
+  /** `fresh`: New chat's empty chat, discarded if left untouched (set here, before anything can leave it). */
+  async create(title?: string, fresh = false): Promise<ConversationView | null> {
     try {
       const view = await api.call('conversations.create', title ? { title } : {});
       conversations.upsert(view);
-      this.stash();
+      this.leave();
       this.conversation = view;
+      if (fresh) this.fresh = view;
       this.composer = '';
       this.error = null;
       return view;
@@ -111,10 +156,11 @@ export class ChatState {
     }
   }
 
-  /** Ctrl/Cmd+N: an empty chat is reused rather than piling up new ones. */
+  /** New chat (button, Ctrl/Cmd+N, menu): an empty chat is reused rather than piling up new ones. */
   async newChat(): Promise<void> {
-    if (this.conversation && this.conversation.messages.length === 0) return;
-    await this.create();
+    // An empty chat whose first turn is running is not empty for long: that one gets a new chat.
+    if (this.conversation && this.conversation.messages.length === 0 && !this.turnHere) return;
+    await this.create(undefined, true);
   }
 
   async remove(id: string): Promise<boolean> {
@@ -122,6 +168,7 @@ export class ChatState {
       const res = await api.call('conversations.delete', { id });
       conversations.remove(id);
       delete this.drafts[id];
+      if (this.fresh?.id === id) this.fresh = null;
       if (this.conversation?.id === id) this.close();
       toasts.info(
         res.freedBlocks > 0 ? `Conversation deleted (${res.freedBlocks} cache blocks freed)` : 'Conversation deleted',
@@ -146,7 +193,8 @@ export class ChatState {
 
   async send(text: string = this.composer): Promise<void> {
     const body = text.trim();
-    if (!body || this.turn) return;
+    // Disconnected, the text would be lost with the failed call: it stays in the composer.
+    if (!body || this.turn || connection.lost) return;
     let conv = this.conversation;
     if (!conv) conv = await this.create(titleFrom(body));
     if (!conv) return;
@@ -156,9 +204,9 @@ export class ChatState {
     const ok = await this.run({ kind: 'send', conversationId: id, replacesId: null, userText: body }, () =>
       api.stream('chat.send', { conversationId: id, text: body }),
     );
-    if (ok && retitle && DEFAULT_TITLES.has((this.conversation?.title ?? '').trim())) {
-      await this.update({ title: titleFrom(body) });
-    }
+    // By id: the user may have opened another chat while the reply ran.
+    const now = this.conversation?.id === id ? this.conversation : conversations.items.find((c) => c.id === id);
+    if (ok && retitle && now && DEFAULT_TITLES.has(now.title.trim())) await this.rename(id, titleFrom(body));
   }
 
   async regenerate(assistantMessageId: string): Promise<void> {

@@ -16,6 +16,8 @@ export function summaryOf(c: ConversationSummary): ConversationSummary {
 export class ConversationList {
   items = $state.raw<ConversationSummary[]>([]);
   loaded = $state(false);
+  /** The last refresh failed: an empty list then says nothing about what is stored. */
+  loadFailed = $state(false);
   query = $state('');
   hits = $state.raw<SearchHit[]>([]);
   searching = $state(false);
@@ -36,7 +38,9 @@ export class ConversationList {
     try {
       this.items = await api.call('conversations.list', {});
       this.now = Date.now();
+      this.loadFailed = false;
     } catch (e) {
+      this.loadFailed = true;
       toasts.error(e, 'Could not load the conversations');
     } finally {
       this.loaded = true;

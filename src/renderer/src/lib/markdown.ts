@@ -11,6 +11,52 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * Code blocks without a language: highlight.js guesses one for any text, prose included ("csharp" keywords on
+ * English words, with a relevance as high as real code's). A guess is used only among common languages, with
+ * enough evidence, and only for text dense in code punctuation: about 3% of prose's visible characters are
+ * brackets, operators, quotes and the like, against 15-40% of code's. Otherwise the block is plain text.
+ */
+const AUTO_LANGUAGES = [
+  'bash',
+  'c',
+  'cpp',
+  'csharp',
+  'css',
+  'go',
+  'java',
+  'javascript',
+  'json',
+  'python',
+  'rust',
+  'sql',
+  'typescript',
+  'xml',
+  'yaml',
+];
+const MIN_RELEVANCE = 5;
+const AUTO_MAX_CHARS = 4000;
+const CODE_SYMBOLS = /[{}()[\];=<>_$#/\\*+|&"`:]/g;
+const MIN_SYMBOL_DENSITY = 0.1;
+
+function looksLikeCode(text: string): boolean {
+  const visible = text.replace(/\s/g, '').length;
+  return visible > 0 && (text.match(CODE_SYMBOLS)?.length ?? 0) / visible >= MIN_SYMBOL_DENSITY;
+}
+
+/** A fenced block's body as highlighted HTML, and the language shown in its header ("text" when none). */
+function highlightCode(text: string, lang: string): { html: string; language: string } {
+  const language = lang.trim().split(/\s+/)[0] ?? '';
+  if (language && hljs.getLanguage(language)) {
+    return { html: hljs.highlight(text, { language, ignoreIllegals: true }).value, language };
+  }
+  if (!language && text.length < AUTO_MAX_CHARS && looksLikeCode(text)) {
+    const auto = hljs.highlightAuto(text, AUTO_LANGUAGES);
+    if (auto.language && auto.relevance >= MIN_RELEVANCE) return { html: auto.value, language: auto.language };
+  }
+  return { html: escapeHtml(text), language: language || 'text' };
+}
+
 const marked = new Marked({
   gfm: true,
   breaks: true,
@@ -28,20 +74,9 @@ const marked = new Marked({
         : `<span>[image: ${label}]</span>`;
     },
     code({ text, lang }: Tokens.Code): string {
-      const language = (lang ?? '').trim().split(/\s+/)[0] ?? '';
-      let body: string;
-      let shown = language;
-      if (language && hljs.getLanguage(language)) {
-        body = hljs.highlight(text, { language, ignoreIllegals: true }).value;
-      } else if (text.length < 4000) {
-        const auto = hljs.highlightAuto(text);
-        body = auto.value;
-        shown = language || auto.language || '';
-      } else {
-        body = escapeHtml(text);
-      }
+      const { html: body, language } = highlightCode(text, lang ?? '');
       return (
-        `<div class="code-block"><div class="code-head"><span class="code-lang">${escapeHtml(shown || 'code')}</span>` +
+        `<div class="code-block"><div class="code-head"><span class="code-lang">${escapeHtml(language)}</span>` +
         `<button type="button" class="code-copy" data-copy-code aria-label="Copy code">Copy</button></div>` +
         `<pre><code class="hljs">${body}</code></pre></div>`
       );

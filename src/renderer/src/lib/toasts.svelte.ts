@@ -1,4 +1,5 @@
 /** Short-lived notices: errors (stay until dismissed) and confirmations (fade after a few seconds). */
+import { connection } from './connection.svelte.ts';
 import { toUserError, type UserError } from './errors.ts';
 
 export interface Toast {
@@ -13,6 +14,8 @@ export class Toasts {
   private next = 1;
 
   error(err: unknown, fallbackTitle?: string): void {
+    // Disconnected, every call fails the same way; the banner already says why and what to do.
+    if (connection.lost) return;
     this.items.push({ id: this.next++, kind: 'error', error: toUserError(err, fallbackTitle) });
     if (this.items.length > 4) this.items.shift();
   }

@@ -1,12 +1,18 @@
 /** Layout state that several components share: panels, dialogs and focus targets. */
+import { tick } from 'svelte';
+
 export class UiState {
   sidebarOpen = $state(true);
+  /** A narrow window: the sidebar is a drawer over the chat (App keeps this current). */
+  narrow = $state(false);
   settingsOpen = $state(false);
   aboutOpen = $state(false);
   modelDialogOpen = $state(false);
   /** Elements other components focus from keyboard shortcuts. */
   searchInput = $state<HTMLInputElement | null>(null);
   composerInput = $state<HTMLTextAreaElement | null>(null);
+  /** The button that opens the sidebar again once it is hidden. */
+  showSidebarButton = $state<HTMLButtonElement | null>(null);
 
   focusSearch(): void {
     this.sidebarOpen = true;
@@ -19,6 +25,16 @@ export class UiState {
 
   focusComposer(): void {
     queueMicrotask(() => this.composerInput?.focus());
+  }
+
+  /**
+   * Closes the sidebar when it is a drawer (narrow windows). Focus inside it would fall to the page with it,
+   * so it moves to `then`: the button that reopens the drawer, or nowhere when focus is already elsewhere.
+   */
+  closeDrawer(then: 'toggle' | 'none' = 'toggle'): void {
+    if (!this.narrow || !this.sidebarOpen) return;
+    this.sidebarOpen = false;
+    if (then === 'toggle') void tick().then(() => this.showSidebarButton?.focus());
   }
 }
 
