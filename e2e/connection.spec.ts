@@ -28,6 +28,9 @@ test('after a restart, the old page says its token is no longer valid, and the n
     const list = page.getByRole('complementary', { name: 'Sidebar' });
     await expect(list).toContainText('can’t be loaded while disconnected');
     await expect(list).not.toContainText('No conversations yet');
+    // The model card does not add an error of its own: it says only that it is not connected.
+    await expect(page.getByRole('region', { name: 'Model' })).toContainText('Not connected');
+    await expect(page.getByRole('region', { name: 'Model' })).not.toContainText('unavailable');
     // Nothing can be sent, and no toast repeats the banner.
     await expect(composer(page)).toBeDisabled();
     await expect(newChatButton(page)).toBeDisabled();

@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import {
   conversationButton,
+  importConversations,
   INTRO,
   lastTurnCache,
   lastTurnTokens,
@@ -49,4 +50,21 @@ test('after a restart, the model recalls a fact stated before it (recall)', asyn
   const { page } = app;
   await sendAndWait(page, 'What is my name?');
   await expect(messages(page, 'assistant').last().getByTestId('message-text')).toContainText('Alice');
+});
+
+test('the chat settings show how much of the chat is cached: nothing for an imported chat, all of it after a reply', async ({
+  app,
+}) => {
+  const { page } = app;
+  await importConversations(page, [{ title: 'Imported earlier', turns: [['Hello', 'Hi there']] }]);
+  await page.getByRole('button', { name: 'Chat settings' }).click();
+  const card = page.getByTestId('conversation-cache');
+  await expect(card).toContainText('Nothing is cached yet');
+  await page.keyboard.press('Escape');
+
+  await setChatSettings(page, { temperature: 0, maxTokens: 8 });
+  await sendAndWait(page, 'How are you?');
+  await page.getByRole('button', { name: 'Chat settings' }).click();
+  await expect(card).toContainText(/[1-9][\d,]* of [1-9][\d,]* tokens are cached/);
+  await expect(card).toContainText('Uncompressed');
 });

@@ -160,6 +160,7 @@ test('malformed imports fail with a clear error naming the problem and leave the
   const cases: Array<[string, Uint8Array, RegExp]> = [
     ['empty file', Buffer.alloc(0), /empty/],
     ['truncated JSON', Buffer.from(exportJsonText(s).slice(0, 200)), /not valid JSON/],
+    ['a Markdown export', Buffer.from(exportMarkdown(s)), /Markdown file, which cannot be imported/],
     [
       'bad UTF-8',
       Buffer.concat([Buffer.from('{"format":"reprise","x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),

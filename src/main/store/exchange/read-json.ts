@@ -56,6 +56,14 @@ export function readJson(bytes: Uint8Array, maxBytes: number, what = 'The file')
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
+    // our own Markdown export starts with its title heading: it is for reading, not re-import
+    if (/^\s*# /.test(text))
+      throw new ImportError(
+        `${what} is a Markdown file, which cannot be imported`,
+        (err as Error).message,
+        'Markdown exports are for reading. To move a conversation, export it as JSON or as a resumable bundle.',
+        'IMPORT_BAD_JSON',
+      );
     throw new ImportError(
       `${what} is not valid JSON (truncated or damaged?)`,
       (err as Error).message,
