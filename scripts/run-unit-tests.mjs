@@ -30,4 +30,8 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files]));
+// --test-force-exit: a failed assertion can skip a test's own cleanup and leave an engine worker alive,
+// which would keep the file's process (and CI) waiting forever instead of reporting the failure.
+process.exit(
+  run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', ...files]),
+);
