@@ -158,6 +158,40 @@ test('opening a conversation after a restart warms its cache: the next turn rest
   await assert.rejects(b.svc.warmUp('no-such-conversation'));
 });
 
+test("a turn says 'opened' only for what a warm-up read from the store, however chats are clicked through", async () => {
+  const t = tmpDir('reprise-chat-');
+  cleanups.push(t.cleanup);
+  const a = await open(t.dir);
+  const system = 'You are a terse assistant.';
+  const first = 'Tell me a story about a cat who learns to read.';
+  const convA = a.svc.createConversation({ systemPrompt: system, sampling });
+  await a.svc.sendMessage({ conversationId: convA.id, text: first });
+  await a.svc.sendMessage({ conversationId: convA.id, text: 'And then what happened?' });
+  // B is A's first turn again (greedy: the same tokens), so A's log in the engine covers all of B's
+  const convB = a.svc.createConversation({ systemPrompt: system, sampling });
+  await a.svc.sendMessage({ conversationId: convB.id, text: first });
+  await a.close();
+
+  const b = await open(t.dir);
+  cleanups.push(b.close);
+  const wA = await b.svc.warmUp(convA.id);
+  assert.equal(wA.source, 'store');
+  // clicking through B (found in the engine) and an empty chat changes nothing the engine holds
+  assert.equal((await b.svc.warmUp(convB.id)).source, 'live');
+  assert.equal((await b.svc.warmUp(b.svc.createConversation({}).id)).source, 'none');
+  assert.equal((await b.svc.warmUp(convA.id)).source, 'live');
+  const tA = await b.svc.sendMessage({ conversationId: convA.id, text: 'Was the cat happy?' });
+  // the reply before was cut by maxTokens, so the template re-closes it: a few tokens are rewound
+  assert.equal(tA.stats.restoreSource, 'opened');
+  assert.ok(tA.stats.restoredTokens > 0 && tA.stats.restoredTokens <= wA.restoredTokens);
+
+  // a turn in another chat right after A was opened: nothing of it was restored for B at open
+  await b.svc.setEngine(b.engine);
+  assert.equal((await b.svc.warmUp(convA.id)).source, 'store');
+  const tB = await b.svc.sendMessage({ conversationId: convB.id, text: 'And then?' });
+  assert.equal(tB.stats.restoreSource, 'live');
+});
+
 test('a corrupt block falls back to the valid prefix with a warning; output stays correct', async () => {
   const t = tmpDir('reprise-chat-');
   cleanups.push(t.cleanup);

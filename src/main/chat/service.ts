@@ -170,10 +170,9 @@ export class ChatService {
           logger: this.logger,
         });
         const ms = Math.round(performance.now() - t0);
-        // the next turn reports this restore (its own finds everything in the engine); 'live' from an
-        // earlier warm-up of this chat keeps that one
+        // the next turn reports this restore (its own finds everything in the engine). Other outcomes
+        // leave the engine's tokens as they were, so whatever `opened` said of them stays true.
         if (r.source === 'store') this.opened = { conversationId, ms };
-        else if (this.opened?.conversationId !== conversationId || r.source !== 'live') this.opened = null;
         return { restoredTokens: r.restored, source: r.source, ms };
       } catch (err) {
         // only a hint: the turn restores for itself; start it from a clean engine state
