@@ -12,6 +12,8 @@ test('after a restart, the old page says its token is no longer valid, and the n
   const { page } = app;
   await importConversations(page, [{ title: 'Kept across restarts', turns: [['Hello', 'Hi there']] }]);
   await expect(conversationButton(page, 'Kept across restarts')).toBeVisible();
+  // an unsent message survives the reloads below
+  await composer(page).fill('A draft I do not want to lose');
 
   // The same service on the same address and data, as after `npm run serve -- --port N` again.
   const port = new URL(app.server!.origin).port;
@@ -43,7 +45,9 @@ test('after a restart, the old page says its token is no longer valid, and the n
     );
     await expect(conversationButton(page, 'Kept across restarts')).toBeVisible();
     await expect(page.getByTestId('disconnected')).toHaveCount(0);
+    await conversationButton(page, 'Kept across restarts').click();
     await expect(composer(page)).toBeEditable();
+    await expect(composer(page)).toHaveValue('A draft I do not want to lose');
   } finally {
     await restarted.stop();
   }

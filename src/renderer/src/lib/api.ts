@@ -12,8 +12,8 @@ declare global {
 
 export const api: ApiClient = createClient(
   window.reprise ??
-    websocketChannel(window.location, () => {
-      connection.lost = true;
+    websocketChannel(window.location, (why) => {
+      void connection.closed(why);
       // Fail whatever is still waiting, so no spinner waits forever.
       api.close();
     }),

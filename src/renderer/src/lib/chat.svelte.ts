@@ -39,6 +39,18 @@ export interface SettingsPatch {
 
 const DEFAULT_TITLES = new Set(['', 'New chat', 'New conversation', 'Untitled']);
 
+const DRAFTS_KEY = 'reprise.drafts';
+
+function loadDrafts(): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(sessionStorage.getItem(DRAFTS_KEY) ?? '{}');
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+    return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
+}
+
 /** Whether a conversation still has the title and settings it was created with. */
 function untouched(now: ConversationView, created: ConversationView): boolean {
   const keys = new Set([...Object.keys(now.sampling), ...Object.keys(created.sampling)]) as Set<keyof Sampling>;
@@ -61,8 +73,11 @@ export class ChatState {
   focusMessageId = $state<string | null>(null);
 
   private prediction: Prediction<string, TurnProgress, TurnResult> | null = null;
-  /** Unsent text per conversation; not reactive on purpose (read when a conversation opens). */
-  private drafts: Record<string, string> = {};
+  /**
+   * Unsent text per conversation; not reactive on purpose (read when a conversation opens). Kept in the
+   * tab's sessionStorage too, so a reload (e.g. to reconnect in browser mode) does not lose it.
+   */
+  private drafts: Record<string, string> = loadDrafts();
   /** The chat New chat made, as created: discarded if the user leaves it as it was (see leave()). */
   private fresh: ConversationView | null = null;
 
@@ -110,12 +125,25 @@ export class ChatState {
     if (this.conversation) this.drafts[this.conversation.id] = this.composer;
   }
 
+  /** Before the page goes away: the open chat's unsent text joins the others in sessionStorage. */
+  saveDrafts(): void {
+    this.stash();
+    const kept = Object.fromEntries(Object.entries(this.drafts).filter(([, t]) => t.trim()));
+    try {
+      sessionStorage.setItem(DRAFTS_KEY, JSON.stringify(kept));
+    } catch {
+      // storage full or disabled: drafts then last as long as the page, as before
+    }
+  }
+
   /** Called before another conversation (or none) replaces the open one. */
   private leave(): void {
     this.stash();
     const created = this.fresh;
     if (!created || created.id !== this.conversation?.id) return;
     this.fresh = null;
+    // a chat that got messages is kept without asking the server (whose get would also warm its cache)
+    if (this.conversation.messages.length > 0) return;
     void this.discardIfUntouched(created);
   }
 
@@ -199,6 +227,7 @@ export class ChatState {
     if (!conv) conv = await this.create(titleFrom(body));
     if (!conv) return;
     const id = conv.id;
+    if (this.fresh?.id === id) this.fresh = null; // it has a message now, whatever the reply does
     const retitle = conv.messages.length === 0 && DEFAULT_TITLES.has(conv.title.trim());
     this.composer = '';
     const ok = await this.run({ kind: 'send', conversationId: id, replacesId: null, userText: body }, () =>
