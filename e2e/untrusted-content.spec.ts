@@ -4,7 +4,15 @@
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { conversationButton, messages, newChat, send, setChatSettings, waitForReply } from './ui.ts';
+import {
+  conversationButton,
+  importConversations,
+  messages,
+  newChat,
+  send,
+  setChatSettings,
+  waitForReply,
+} from './ui.ts';
 
 /** Set by a payload if it ever ran (this project's tsconfig has no DOM lib, hence the cast). */
 const xssFlag = (): unknown => (globalThis as { __xss?: unknown }).__xss;
@@ -82,33 +90,8 @@ test('HTML and script typed by the user render as inert text', async ({ app }) =
 test('HTML and script in an imported conversation render inert', async ({ app }) => {
   const { page } = app;
   const seen = await watch(page);
-  const now = Date.now();
-  const msgs = PAYLOADS.flatMap((p, i) => [
-    { id: `u${i}`, parentId: i === 0 ? null : `a${i - 1}`, role: 'user', content: p, createdAt: now + 2 * i },
-    { id: `a${i}`, parentId: `u${i}`, role: 'assistant', content: `Echo:\n\n${p}`, createdAt: now + 2 * i + 1 },
-  ]);
-  const file = {
-    format: 'reprise',
-    version: 1,
-    exportedAt: now,
-    conversations: [
-      {
-        id: 'hostile-1',
-        title: 'Hostile <img src=x onerror=alert(1)>',
-        createdAt: now,
-        updatedAt: now,
-        activeLeafId: `a${PAYLOADS.length - 1}`,
-        messages: msgs,
-      },
-    ],
-  };
-  const choosing = page.waitForEvent('filechooser');
-  await page.getByRole('button', { name: 'Import', exact: true }).click();
-  await (
-    await choosing
-  ).setFiles({ name: 'hostile.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
-
   const title = 'Hostile <img src=x onerror=alert(1)>';
+  await importConversations(page, [{ title, turns: PAYLOADS.map((p) => [p, `Echo:\n\n${p}`] as [string, string]) }]);
   await expect(conversationButton(page, title)).toBeVisible();
   await expect(page.getByTestId('conversation-title')).toHaveText(title);
   await expect(messages(page, 'assistant')).toHaveCount(PAYLOADS.length);
