@@ -237,7 +237,9 @@ async function saveCost(engine: Engine, dir: string, log: (s: string) => void, q
   }
   const times: Record<number, number[]> = { [short]: [], [long]: [] };
   const snapTimes: Record<number, number[]> = { [short]: [], [long]: [] }; // export + encode, without the commit
-  const reps = quick ? 3 : 7;
+  // 15 reps: with 7, bursts of contention on the 2 shared cores moved the median ratio between 0.83 and 1.51
+  // across runs of unchanged code
+  const reps = quick ? 3 : 15;
   for (let r = -1; r < reps; r++) {
     // r = -1: an untimed warm-up of each (JIT, SQLite page cache)
     for (const L of r % 2 ? [short, long] : [long, short]) {
