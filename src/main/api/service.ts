@@ -88,12 +88,12 @@ export function createService(deps: ServiceDeps): Service {
         })),
       'conversations.get': async ({ id }) => {
         const v = view(id);
+        // An empty chat has nothing to warm, and asking would skip another chat's queued warm-up.
+        if (v.messages.length === 0) return v;
         // opening a conversation warms its cache while the user types (its next turn then restores nothing).
         // Queued now, before this call returns, unless a model is still loading. warmUp logs its own
         // failures; a conversation deleted meanwhile is no error.
-        // An empty chat has nothing to warm, and asking would skip another chat's queued warm-up.
         const warm = () => chat.warmUp(id).catch(() => undefined);
-        if (v.messages.length === 0) return v;
         if (models.status.state === 'loading') void models.settled().then(warm);
         else void warm();
         return v;

@@ -90,11 +90,10 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   });
   const { restored } = r;
   if (gen.tokenCount > restored) await gen.rewindTo(restored);
-  let restoreMs = performance.now() - tR;
   // what the engine held was read from the store when the chat was opened: say so, with that restore's time
   const opened = r.source === 'live' && d.opened?.conversationId === conv.id ? d.opened : null;
   const source: TurnStats['restoreSource'] = opened ? 'opened' : r.source;
-  if (opened) restoreMs = opened.ms;
+  const restoreMs = opened ? opened.ms : performance.now() - tR;
   emit({ type: 'progress', phase: 'restore', done: restored, total: N });
 
   // 3. prefill only what is not restored

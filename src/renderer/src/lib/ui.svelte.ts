@@ -1,10 +1,14 @@
 /** Layout state that several components share: panels, dialogs and focus targets. */
 import { tick } from 'svelte';
 
+const NARROW = 860;
+
 export class UiState {
   sidebarOpen = $state(true);
-  /** A narrow window: the sidebar is a drawer over the chat (App keeps this current). */
-  narrow = $state(false);
+  /** The window's width (App keeps it current on resize). */
+  width = $state(window.innerWidth);
+  /** A narrow window: the sidebar is a drawer over the chat. */
+  readonly narrow = $derived(this.width < NARROW);
   settingsOpen = $state(false);
   aboutOpen = $state(false);
   modelDialogOpen = $state(false);
