@@ -3,6 +3,41 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import ts from 'typescript-eslint';
 
+const UP_FROM = {
+  engine: ['**/kv/**', '**/store/**', '**/chat/**', '**/app/**', '**/service/**', '**/transport/**', '**/shell/**'],
+  storage: ['**/chat/**', '**/app/**', '**/service/**', '**/transport/**', '**/shell/**'],
+  chat: ['**/app/**', '**/service/**', '**/transport/**', '**/shell/**'],
+  app: ['**/service/**', '**/transport/**', '**/shell/**'],
+  service: ['**/transport/**', '**/shell/**'],
+};
+
+/**
+ * One no-restricted-imports config per layer (ESLint replaces, not merges, a rule set twice for a file):
+ * production files get the layer's list plus the test-scaffolding ban; tests get the layer's list (Node's
+ * test runner allowed).
+ */
+function layer(files, banned, message) {
+  const rule = (groups, extra) => ({
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [{ group: groups, message }, ...extra],
+      },
+    ],
+  });
+  const testkit = { group: ['**/*.testkit.ts'], message: 'Test scaffolding (*.testkit.ts) is for tests only.' };
+  return [
+    { files, ignores: ['**/*.test.ts', '**/*.testkit.ts'], rules: rule(banned, [testkit]) },
+    {
+      files: files.map((f) => f.replace(/\*\*$/, '**/*.{test,testkit}.ts')),
+      rules: rule(
+        banned.filter((b) => b !== 'node:*'),
+        [],
+      ),
+    },
+  ];
+}
+
 export default ts.config(
   {
     ignores: [
@@ -30,38 +65,43 @@ export default ts.config(
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: ts.parser, extraFileExtensions: ['.svelte'] } },
   },
-  {
-    // Engine, KV and store code must run outside Electron (workers, CLI, tests, browser mode).
-    files: [
-      'src/main/engine/**',
-      'src/main/kv/**',
-      'src/main/store/**',
-      'src/main/chat/**',
-      'src/main/api/**',
-      'src/main/app/**',
-      'src/cli/**',
-    ],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [{ name: 'electron', message: 'engine/kv/store/chat/api never import Electron.' }] },
-      ],
-    },
-  },
-  {
-    files: ['src/renderer/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['node:*', 'electron', '**/main/!(api)/**', '**/main/*.ts'],
-              message: 'The renderer talks only to the contract.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Layers point one way: renderer → shared contract ← main service → chat → store/kv → engine.
+  // Each folder lists what it may not import; `electron` only in the shell, transport, preload and index.
+  ...layer(
+    ['src/shared/**'],
+    ['**/main/**', '**/renderer/**', '**/preload/**', 'node:*', 'electron'],
+    'src/shared is the contract both sides see: it imports nothing from main, renderer or Node.',
+  ),
+  ...layer(
+    ['src/renderer/**'],
+    ['**/main/**', '**/preload/**', 'node:*', 'electron'],
+    'The renderer talks only to the contract in src/shared.',
+  ),
+  ...layer(
+    ['src/preload/**'],
+    ['**/main/**', '**/renderer/**', 'node:*'],
+    'The preload exposes the contract channel from src/shared, nothing more.',
+  ),
+  ...layer(['src/main/engine/**'], [...UP_FROM.engine, 'electron'], 'engine/ is the bottom layer.'),
+  ...layer(
+    ['src/main/kv/**', 'src/main/store/**'],
+    [...UP_FROM.storage, 'electron'],
+    'kv/ and store/ sit below chat/: they never import it or anything above it.',
+  ),
+  ...layer(['src/main/chat/**'], [...UP_FROM.chat, 'electron'], 'chat/ sits below the service and the app.'),
+  ...layer(
+    ['src/main/app/**'],
+    [...UP_FROM.app, 'electron'],
+    'app/ assembles the backend; it never imports the service.',
+  ),
+  ...layer(
+    ['src/main/service/**', 'src/cli/**'],
+    [...UP_FROM.service, 'electron'],
+    'The service implements the contract; transports and the shell call it, not the other way round.',
+  ),
+  ...layer(
+    ['src/main/transport/**', 'src/main/shell/**', 'src/main/*.ts'],
+    ['**/renderer/**'],
+    'The main process never imports the renderer.',
+  ),
 );

@@ -2,7 +2,7 @@
 import { app, BrowserWindow, ipcMain, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createService } from './api/service.ts';
+import { createService } from './service/service.ts';
 import { openBackend, type Backend } from './app/backend.ts';
 import { installMenu } from './shell/menu.ts';
 import { electronPlatform } from './shell/native-platform.ts';

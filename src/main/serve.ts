@@ -1,7 +1,7 @@
 /** Browser mode's composition root: the same service, carried over a token-guarded loopback WebSocket. */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createService } from './api/service.ts';
+import { createService } from './service/service.ts';
 import { openBackend } from './app/backend.ts';
 import { resolveDataDir } from './paths.ts';
 import { startBrowserServer } from './transport/websocket.ts';

@@ -1,7 +1,7 @@
 /** Exposes the contract's message channel to the renderer, and nothing more. */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IPC_CHANNEL } from '../main/api/channel.ts';
-import type { ClientMessage, RpcChannel, ServerMessage } from '../main/api/contract.ts';
+import { IPC_CHANNEL } from '../shared/channel.ts';
+import type { ClientMessage, RpcChannel, ServerMessage } from '../shared/contract.ts';
 
 const channel: RpcChannel = {
   send: (message: ClientMessage) => ipcRenderer.send(IPC_CHANNEL, message),

@@ -29,7 +29,8 @@ import { fileURLToPath } from 'node:url';
 import { ChatService } from '../../src/main/chat/service.ts';
 import type { TurnStats } from '../../src/main/chat/types.ts';
 import { Engine, type GenerationResult, type Generator, type PredictOptions } from '../../src/main/engine/index.ts';
-import { CODEC_LABELS, type CodecName, isCodecName } from '../../src/main/kv/codec/types.ts';
+import { type CodecName, isCodecName } from '../../src/main/kv/codec/types.ts';
+import { CODEC_LABELS } from '../../src/shared/vocabulary.ts';
 import type { KvLogger } from '../../src/main/kv/context.ts';
 import { Store } from '../../src/main/store/store.ts';
 import {
@@ -327,7 +328,9 @@ export async function throughStore(argv: string[]): Promise<void> {
   mkdirSync(work, { recursive: true });
   const job: Job = { model, codec, ...(threads ? { threads } : {}), items };
   writeFileSync(join(work, 'job.json'), JSON.stringify(job));
-  console.log(`through the snapshot store: ${items.length} items, codec ${CODEC_LABELS[codec]}, data ${work}`);
+  console.log(
+    `through the snapshot store: ${items.length} items, codec ${CODEC_LABELS[codec].technical}, data ${work}`,
+  );
 
   try {
     console.log('phase 1 (child process): replay each history through ChatService, blocks saved, closed');

@@ -3,8 +3,8 @@
  * success, so a bad folder leaves the working model in place and says what is wrong.
  */
 import { Engine, type ModelInfo } from '../engine/index.ts';
-import { RepriseError, serializeError } from '../api/errors.ts';
-import type { LoadProgress, ModelStatus, ModelView } from '../api/views.ts';
+import { AppError, serializeError } from '../../shared/errors.ts';
+import type { LoadProgress, ModelStatus, ModelView } from '../../shared/views.ts';
 
 export interface ModelManagerOptions {
   defaultDir: string;
@@ -111,8 +111,12 @@ export class ModelManager {
   require(): Engine {
     if (this.current) return this.current;
     const s = this.state;
-    if (s.state === 'error') throw new RepriseError({ ...s.error, title: `No model loaded: ${s.error.title}` });
-    throw new RepriseError({ title: 'The model is still loading', suggestion: 'Try again in a moment.' });
+    if (s.state === 'error') throw new AppError({ ...s.error, title: `No model loaded: ${s.error.title}` });
+    throw new AppError({
+      code: 'modelLoading',
+      title: 'The model is still loading',
+      suggestion: 'Try again in a moment.',
+    });
   }
 
   async dispose(): Promise<void> {

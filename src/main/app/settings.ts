@@ -2,8 +2,8 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { codecSchema } from '../api/schemas.ts';
-import type { Settings } from '../api/views.ts';
+import { codecSchema } from '../../shared/schemas.ts';
+import type { Settings } from '../../shared/views.ts';
 
 const fileSchema = z.object({
   cacheBudgetMb: z.number().int().min(16).default(2048),

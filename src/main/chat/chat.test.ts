@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Engine } from '../engine/index.ts';
-import { fixture, maxAbsDiff } from '../engine/test-fixtures.ts';
+import { fixture, maxAbsDiff } from '../engine/fixtures.testkit.ts';
 import { kvContext } from '../kv/context.ts';
 import { planRestore } from '../kv/resume.ts';
 import { Store } from '../store/store.ts';
-import { tmpDir } from '../store/test-util.ts';
+import { tmpDir } from '../store/store.testkit.ts';
 import { ChatService } from './service.ts';
 import type { ChatEvent } from './types.ts';
 

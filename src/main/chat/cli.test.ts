@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fixture } from '../engine/test-fixtures.ts';
-import { tmpDir } from '../store/test-util.ts';
+import { fixture } from '../engine/fixtures.testkit.ts';
+import { tmpDir } from '../store/store.testkit.ts';
 
 const cli = (...args: string[]) => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { encoding: 'utf8' });

@@ -96,7 +96,7 @@ async function dropOldest(engine: Engine, o: Parameters<typeof buildTurnLog>[1],
       'Message too long for the model',
       `the prompt needs ${best.log.length} tokens; the model's context window is ${o.contextLength}`,
       'Shorten the message or the system prompt.',
-      'CONTEXT_TOO_SMALL',
+      'contextTooSmall',
     );
   }
   return best; // fits, with less room than asked for the reply (generation stops at 'contextFull')

@@ -6,8 +6,10 @@ import type { KvContext, KvLogger } from '../kv/context.ts';
 import { planRestore, storedPrefix } from '../kv/resume.ts';
 import type { Store } from '../store/store.ts';
 
-/** Where restored tokens came from: stored blocks, the generator's own state, or nowhere. */
-export type RestoreSource = 'live' | 'store' | 'none';
+import type { RestoreSource as AnySource } from '../../shared/vocabulary.ts';
+
+/** Where restored tokens came from: stored blocks, the generator's own state, or nowhere ('opened' is the turn's word). */
+export type RestoreSource = Exclude<AnySource, 'opened'>;
 
 export function commonPrefix(a: readonly number[], b: readonly number[], max: number): number {
   const n = Math.min(a.length, b.length, max);

@@ -15,6 +15,7 @@ import {
 } from '../store/exchange/index.ts';
 import type { Store } from '../store/store.ts';
 import type { SearchHit } from '../store/search.ts';
+import type { ExportFormat } from '../../shared/vocabulary.ts';
 import type { Conversation, Message, Sampling } from '../store/types.ts';
 import { type RestoreSource, restorePrefix } from './restore.ts';
 import { runTurn } from './turn.ts';
@@ -41,7 +42,7 @@ export interface ChatServiceOptions {
   defaultCodec?: CodecName;
 }
 
-export type ExportFormat = 'json' | 'markdown' | 'bundle';
+export type { ExportFormat };
 export interface ExportResult {
   filename: string;
   mime: string;
@@ -195,7 +196,7 @@ export class ChatService {
       if (parentId && this.store.messages.require(parentId).conversationId !== conv.id)
         throw new ChatError('Invalid parent message', `${parentId} is not in conversation ${conv.id}`);
       if (!o.text.trim())
-        throw new ChatError('Empty message', 'there is nothing to send', 'Type a message first.', 'EMPTY_MESSAGE');
+        throw new ChatError('Empty message', 'there is nothing to send', 'Type a message first.', 'emptyMessage');
       return { conv, parentId, userText: o.text };
     });
   }
@@ -217,7 +218,7 @@ export class ChatService {
     return this.turn(h, () => {
       const m = this.store.messages.require(o.messageId);
       if (m.role !== 'user') throw new ChatError('Cannot edit', 'only user messages can be edited');
-      if (!o.text.trim()) throw new ChatError('Empty message', 'there is nothing to send', undefined, 'EMPTY_MESSAGE');
+      if (!o.text.trim()) throw new ChatError('Empty message', 'there is nothing to send', undefined, 'emptyMessage');
       return { conv: this.store.conversations.require(m.conversationId), parentId: m.parentId, userText: o.text };
     });
   }
@@ -230,8 +231,7 @@ export class ChatService {
       this.opened = null; // after this turn the engine holds what the turn left
       try {
         const engine = this.eng;
-        if (!engine)
-          throw new ChatError('No model loaded', 'the chat needs a model', 'Open a model first.', 'NO_MODEL');
+        if (!engine) throw new ChatError('No model loaded', 'the chat needs a model', 'Open a model first.', 'noModel');
         return await runTurn(
           {
             store: this.store,

@@ -6,7 +6,7 @@ import { type KvLogger, modelKvContext } from '../kv/context.ts';
 import { storedPrefix } from '../kv/resume.ts';
 import { type SnapshotResult, snapshotRange } from '../kv/snapshot.ts';
 import type { Store } from '../store/store.ts';
-import { titleFrom } from '../api/title.ts';
+import { titleFrom } from '../../shared/title.ts';
 import type { Conversation, Message } from '../store/types.ts';
 import { type TurnLog, buildTurnLog } from './prompt.ts';
 import { restorePrefix } from './restore.ts';
@@ -106,7 +106,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
     });
   } catch (err) {
     if ((err as { code?: string }).code === 'cancelled')
-      throw new ChatError('Stopped', 'the turn was cancelled while reading the message', undefined, 'CANCELLED');
+      throw new ChatError('Stopped', 'the turn was cancelled while reading the message', undefined, 'cancelled');
     throw err;
   }
   const prefillMs = performance.now() - tP;

@@ -1,18 +1,10 @@
-import type { TurnStats as ApiTurnStats } from '../api/contract.ts';
-import { serializeError, type SerializedError } from '../api/errors.ts';
+import { AppError, serializeError, type SerializedError } from '../../shared/errors.ts';
+import type { TurnStats } from '../../shared/turn-stats.ts';
+import type { ErrorCode, TurnPhase } from '../../shared/vocabulary.ts';
 import type { CodecName } from '../kv/codec/types.ts';
 import type { Message, Sampling } from '../store/types.ts';
 
-/** Per-turn numbers: the API's TurnStats, plus where the restored tokens came from. */
-export interface TurnStats extends ApiTurnStats {
-  /**
-   * The block store during this turn; the block store when the conversation was opened ('opened', see
-   * ChatService.warmUp); the live engine state of earlier turns; or nothing.
-   */
-  restoreSource: 'live' | 'opened' | 'store' | 'none';
-}
-
-export type TurnPhase = 'restore' | 'prefill' | 'generate' | 'save';
+export type { TurnStats, TurnPhase };
 
 export type ErrorInfo = SerializedError;
 
@@ -41,21 +33,14 @@ export interface NewConversationInput {
   codec?: CodecName;
 }
 
-export class ChatError extends Error {
-  override readonly cause: string | undefined;
-  constructor(
-    readonly title: string,
-    cause?: string,
-    readonly suggestion?: string,
-    readonly code = 'CHAT',
-  ) {
-    super(cause ? `${title}: ${cause}` : title);
+/** An AppError raised by a turn or a conversation operation (defaults to 'invalidMessage'). */
+export class ChatError extends AppError {
+  constructor(title: string, cause?: string, suggestion?: string, code: ErrorCode = 'invalidMessage') {
+    super({ code, title, cause, suggestion });
     this.name = 'ChatError';
-    this.cause = cause;
   }
 }
 
 export function errorInfo(err: unknown): ErrorInfo {
-  const e = serializeError(err);
-  return e.title === 'Unexpected error' ? { ...e, title: 'Chat turn failed' } : e;
+  return serializeError(err, 'Chat turn failed');
 }

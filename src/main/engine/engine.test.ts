@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fingerprintModel } from './fingerprint.ts';
 import { Engine, EngineError, type Generator } from './index.ts';
-import { fixture, maxAbsDiff, PROMPT } from './test-fixtures.ts';
+import { fixture, maxAbsDiff, PROMPT } from './fixtures.testkit.ts';
 
 const opts = { threads: 1, fingerprintCachePath: null } as const;
 

@@ -7,7 +7,7 @@ import onnxProto from 'onnx-proto';
 import { EngineError } from './errors.ts';
 import { Engine } from './index.ts';
 import { findModelFiles } from './model-files.ts';
-import { fixture } from './test-fixtures.ts';
+import { fixture } from './fixtures.testkit.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'reprise-engine-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

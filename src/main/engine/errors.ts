@@ -1,6 +1,11 @@
 // Engine errors carry title / cause / suggestion (lmstudio-js style) so the app can show and serialize them.
 
-export type EngineErrorCode =
+import { AppError, type SerializedError } from '../../shared/errors.ts';
+import type { ErrorCode } from '../../shared/vocabulary.ts';
+
+/** The codes the engine raises (a part of the one ErrorCode list). */
+export type EngineErrorCode = Extract<
+  ErrorCode,
   | 'modelFolderMissing'
   | 'fileMissing'
   | 'noOnnxFile'
@@ -14,36 +19,28 @@ export type EngineErrorCode =
   | 'workerFailed'
   | 'disposed'
   | 'cancelled'
-  | 'internal';
+  | 'internal'
+>;
 
-export interface SerializedEngineError {
+export interface SerializedEngineError extends SerializedError {
   code: EngineErrorCode;
-  title: string;
   cause: string;
   suggestion: string;
-  file?: string | undefined;
 }
 
-export class EngineError extends Error {
-  readonly code: EngineErrorCode;
-  readonly title: string;
-  override readonly cause: string;
-  readonly suggestion: string;
-  /** The file or input at fault, when there is one. */
-  readonly file: string | undefined;
+/** An AppError whose cause and suggestion are always set (every engine failure says what to do). */
+export class EngineError extends AppError {
+  declare readonly code: EngineErrorCode;
+  declare readonly cause: string;
+  declare readonly suggestion: string;
 
   constructor(e: SerializedEngineError) {
-    super(`${e.title}: ${e.cause}`);
+    super(e);
     this.name = 'EngineError';
-    this.code = e.code;
-    this.title = e.title;
-    this.cause = e.cause;
-    this.suggestion = e.suggestion;
-    this.file = e.file;
   }
 
-  toJSON(): SerializedEngineError {
-    return { code: this.code, title: this.title, cause: this.cause, suggestion: this.suggestion, file: this.file };
+  override toJSON(): SerializedEngineError {
+    return super.toJSON() as SerializedEngineError;
   }
 }
 

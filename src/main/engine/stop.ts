@@ -1,5 +1,5 @@
 // Stop conditions. StopReason is a closed union (lmstudio-js style); 'contextFull' is ours.
-export type StopReason = 'eos' | 'stopString' | 'maxTokens' | 'userStopped' | 'contextFull';
+export type { StopReason } from '../../shared/vocabulary.ts';
 
 /**
  * Finds stop strings in streamed text and holds back any tail that could still become one, so the caller

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { chatTurnDelta } from './chat-delta.ts';
 import { StreamDetokenizer } from './detokenizer.ts';
-import { fixture } from './test-fixtures.ts';
+import { fixture } from './fixtures.testkit.ts';
 import { ModelTokenizer, type ChatMessage } from './tokenizer.ts';
 
 const dir = fixture('tiny-llama');

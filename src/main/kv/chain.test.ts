@@ -7,7 +7,7 @@ import { kvContext } from './context.ts';
 import { ROOT_HASH, chainFor, hashBlock, isBlockHash } from './hash.ts';
 import { planRestore } from './resume.ts';
 import { snapshotRange } from './snapshot.ts';
-import { synthExporter, synthKv, tokenLog } from './testing.ts';
+import { synthExporter, synthKv, tokenLog } from './synth.testkit.ts';
 
 const layout: KvLayout = { numLayers: 2, numKvHeads: 2, headDim: 8, dtype: 'float32' };
 const ctx = kvContext({ fingerprint: 'a'.repeat(64), layout, codec: 'exact', blockSize: 16 });

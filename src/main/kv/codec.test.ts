@@ -8,7 +8,7 @@ import { BLOCK_VERSION, BlockError, decodeBlock, decodeBlockInto, encodeBlock, r
 import { newTarget, reader } from './codec/tensors.ts';
 import { fromHalf, toHalf } from '../engine/half.ts';
 import { ROOT_HASH, hashBlock } from './hash.ts';
-import { synthKv, tokenLog } from './testing.ts';
+import { synthKv, tokenLog } from './synth.testkit.ts';
 
 const f32: KvLayout = { numLayers: 3, numKvHeads: 2, headDim: 16, dtype: 'float32' };
 const f16: KvLayout = { ...f32, dtype: 'float16' };

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseConfig } from '../engine/config.ts';
 import { test } from 'node:test';
 import { Engine } from '../engine/index.ts';
-import { fixture } from '../engine/test-fixtures.ts';
+import { fixture } from '../engine/fixtures.testkit.ts';
 import { ropeTable, rotateRow } from './codec/rope.ts';
 
 const DEFAULT_MODEL = resolve(import.meta.dirname, '../../../resources/models/reprise-tiny');

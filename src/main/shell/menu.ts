@@ -1,6 +1,6 @@
 /** The native application menu with the usual shortcuts; app actions go to the renderer as menu events. */
 import { Menu, type MenuItemConstructorOptions } from 'electron';
-import type { MenuCommand } from '../api/views.ts';
+import type { MenuCommand } from '../../shared/views.ts';
 
 export function installMenu(emit: (command: MenuCommand) => void): void {
   const isMac = process.platform === 'darwin';

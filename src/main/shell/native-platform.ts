@@ -2,8 +2,8 @@
 import { BrowserWindow, dialog } from 'electron';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { NativePlatform } from '../api/native.ts';
-import type { MenuCommand } from '../api/views.ts';
+import type { NativePlatform } from '../service/native.ts';
+import type { MenuCommand } from '../../shared/views.ts';
 
 const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
 

@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { concatSlices } from '../kv/codec/tensors.ts';
 import { planRestore } from '../kv/resume.ts';
-import { synthKv } from '../kv/testing.ts';
+import { synthKv } from '../kv/synth.testkit.ts';
 import { Store } from './store.ts';
-import { testCtx, testLayout, tmpDir } from './test-util.ts';
+import { testCtx, testLayout, tmpDir } from './store.testkit.ts';
 
-const child = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
+const child = fileURLToPath(new URL('./crash-child.testkit.ts', import.meta.url));
 
 test(
   'SIGKILL while writing turns and blocks leaves a consistent, resumable database',

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './database.ts';
 import { decodeTokenIds, encodeTokenIds } from './token-ids.ts';
+import { parseTurnStats } from '../../shared/turn-stats.ts';
 import type { Message, Role, StopReason } from './types.ts';
 
 interface Row {
@@ -24,9 +25,9 @@ const COLS =
   'id, conversation_id, parent_id, role, content, created_at, token_ids, log_reset, context_from_id, token_end, stop_reason, stats';
 
 function fromRow(r: Row): Message {
-  let stats: Record<string, unknown> | null;
+  let stats: Message['stats'];
   try {
-    stats = r.stats ? (JSON.parse(r.stats) as Record<string, unknown>) : null;
+    stats = r.stats ? parseTurnStats(JSON.parse(r.stats)) : null;
   } catch {
     stats = null;
   }

@@ -7,10 +7,10 @@ import Database from 'better-sqlite3';
 import { chainFor } from '../kv/hash.ts';
 import { planRestore } from '../kv/resume.ts';
 import { concatSlices } from '../kv/codec/tensors.ts';
-import { synthKv, tokenLog } from '../kv/testing.ts';
+import { synthKv, tokenLog } from '../kv/synth.testkit.ts';
 import { SchemaTooNewError } from './migrations/index.ts';
 import { DB_FILE, Store } from './store.ts';
-import { testCtx, testLayout, tmpDir, writeTurn } from './test-util.ts';
+import { testCtx, testLayout, tmpDir, writeTurn } from './store.testkit.ts';
 
 const logger = { warn() {} };
 
@@ -188,7 +188,7 @@ test('a failing write rolls back the whole turn', async () => {
   const c = s.conversations.create({});
   const log = tokenLog(20, 4);
   const { snapshotRange } = await import('../kv/snapshot.ts');
-  const { synthExporter } = await import('../kv/testing.ts');
+  const { synthExporter } = await import('../kv/synth.testkit.ts');
   const snap = await snapshotRange(log, 0, testCtx, synthExporter(testLayout, log), s.blocks);
   assert.throws(() =>
     s.commitMessages(c.id, [

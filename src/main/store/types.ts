@@ -1,26 +1,13 @@
-import { z } from 'zod';
+import type { StoredSampling } from '../../shared/sampling.ts';
+import type { Role as AnyRole, StoredStopReason } from '../../shared/vocabulary.ts';
+import type { TurnStats } from '../../shared/turn-stats.ts';
 import type { CodecName } from '../kv/codec/types.ts';
 
-/** The one set of sampling bounds: stored settings, imports and API requests (api/schemas.ts) all use it. */
-export const samplingSchema = z.object({
-  temperature: z.number().min(0).max(5).optional(),
-  topP: z.number().min(0).max(1).optional(),
-  topK: z.number().int().min(0).max(1000).optional(),
-  maxTokens: z.number().int().min(1).max(32768).optional(),
-  minP: z.number().min(0).max(1).optional(),
-  repetitionPenalty: z.number().min(0.5).max(3).optional(),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1)
-    .nullable()
-    .optional(),
-});
-export type Sampling = z.infer<typeof samplingSchema>;
+export { storedSamplingSchema as samplingSchema } from '../../shared/sampling.ts';
+export type Sampling = StoredSampling;
 
-export type Role = 'user' | 'assistant';
-export type StopReason = 'eos' | 'stopString' | 'maxTokens' | 'userStopped' | 'contextFull' | 'error';
+export type Role = Exclude<AnyRole, 'system'>;
+export type StopReason = StoredStopReason;
 
 export interface Conversation {
   id: string;
@@ -51,5 +38,6 @@ export interface Message {
   /** Token log length after this message. */
   tokenEnd: number | null;
   stopReason: StopReason | null;
-  stats: Record<string, unknown> | null;
+  /** Validated with the one turn-stats schema on write and on read; null when absent or not valid. */
+  stats: TurnStats | null;
 }

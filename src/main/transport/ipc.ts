@@ -3,9 +3,9 @@
  * against the app's own renderer before anything is dispatched.
  */
 import type { IpcMain, IpcMainEvent, WebContents } from 'electron';
-import { IPC_CHANNEL } from '../api/channel.ts';
-import type { ServerMessage } from '../api/contract.ts';
-import { connect, type Connection, type Service } from '../api/dispatcher.ts';
+import { IPC_CHANNEL } from '../../shared/channel.ts';
+import type { ServerMessage } from '../../shared/contract.ts';
+import { connect, type Connection, type Service } from '../service/dispatcher.ts';
 
 export function serveIpc(ipcMain: IpcMain, service: Service, isTrustedUrl: (url: string) => boolean): () => void {
   const connections = new Map<number, Connection>();

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { createClient } from '../api/client.ts';
-import type { RpcChannel, ServerMessage } from '../api/contract.ts';
-import { createService } from '../api/service.ts';
-import { testBackend } from '../app/test-backend.ts';
+import { createClient } from '../../shared/client.ts';
+import type { RpcChannel, ServerMessage } from '../../shared/contract.ts';
+import { createService } from '../service/service.ts';
+import { testBackend } from '../app/backend.testkit.ts';
 import { startBrowserServer, type BrowserServer } from './websocket.ts';
 
 let server: BrowserServer;

@@ -6,8 +6,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ServerMessage } from '../api/contract.ts';
-import { connect, type Service } from '../api/dispatcher.ts';
+import type { ServerMessage } from '../../shared/contract.ts';
+import { connect, type Service } from '../service/dispatcher.ts';
 import { contentSecurityPolicy, staticFiles } from './static-files.ts';
 
 export const RPC_PATH = '/rpc';

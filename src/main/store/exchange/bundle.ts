@@ -9,6 +9,7 @@ import type { NewBlock } from '../../kv/block-store.ts';
 import { CODEC_NAMES } from '../../kv/codec/types.ts';
 import { asBlockHash } from '../../kv/hash.ts';
 import type { Store } from '../store.ts';
+import type { ErrorCode } from '../../../shared/vocabulary.ts';
 import { ImportError, describeZodError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { readJson } from './read-json.ts';
@@ -96,7 +97,7 @@ export function exportBundle(store: Store, conversationId: string): Buffer {
   return Buffer.concat([body, createHash('sha256').update(body).digest()]);
 }
 
-const bad = (cause: string, code = 'IMPORT_BUNDLE') =>
+const bad = (cause: string, code: ErrorCode = 'importBundle') =>
   new ImportError(
     'The Reprise bundle is invalid',
     cause,
@@ -113,7 +114,7 @@ export interface ParsedBundle {
 export function parseBundle(bytes: Uint8Array): ParsedBundle {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length > LIMITS.maxBundleBytes)
-    throw bad(`${b.length} bytes exceeds the ${LIMITS.maxBundleBytes}-byte limit`, 'IMPORT_TOO_LARGE');
+    throw bad(`${b.length} bytes exceeds the ${LIMITS.maxBundleBytes}-byte limit`, 'importTooLarge');
   if (!isBundle(b)) throw bad('it does not start with the bundle signature');
   if (b.length < 16 + 32) throw bad(`only ${b.length} bytes: truncated`);
   const version = b.readUInt32LE(8);
@@ -122,7 +123,7 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
       'Unsupported Reprise bundle version',
       `the file is version ${version}; this build reads version ${BUNDLE_VERSION}`,
       version > BUNDLE_VERSION ? 'Update Reprise to import this bundle.' : undefined,
-      'IMPORT_VERSION',
+      'importVersion',
     );
   }
   const digest = createHash('sha256')
@@ -135,7 +136,7 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
     throw bad(`manifest length ${mlen} does not fit in the file`);
   const raw = readJson(b.subarray(16, 16 + mlen), LIMITS.maxManifestBytes, 'The bundle manifest');
   const r = manifestSchema.safeParse(raw);
-  if (!r.success) throw bad(`manifest: ${describeZodError(r.error)}`, 'IMPORT_SCHEMA');
+  if (!r.success) throw bad(`manifest: ${describeZodError(r.error)}`, 'importSchema');
   const manifest = r.data;
   // reuse the JSON import's tree checks
   parseRepriseFile({

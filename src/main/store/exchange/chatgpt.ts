@@ -47,7 +47,7 @@ export function convertChatGpt(data: unknown): ConversationExport[] {
       'The ChatGPT export has invalid content',
       describeZodError(r.error),
       'Use the conversations.json from an unmodified ChatGPT data export.',
-      'IMPORT_SCHEMA',
+      'importSchema',
     );
   const now = Date.now();
   return r.data.map((c, ci) => {

@@ -1,17 +1,18 @@
 import type { z } from 'zod';
+import { AppError } from '../../../shared/errors.ts';
+import type { ErrorCode } from '../../../shared/vocabulary.ts';
 
-/** An import/export failure the user can act on; serializes as title/cause/suggestion (see api/errors.ts). */
-export class ImportError extends Error {
-  override readonly cause: string;
+/** An import/export failure the user can act on; serializes as title/cause/suggestion (an AppError). */
+export class ImportError extends AppError {
+  declare readonly cause: string;
   constructor(
-    readonly title: string,
+    title: string,
     cause: string,
-    readonly suggestion = 'Check that the file is an unmodified Reprise export, a Reprise bundle, or a ChatGPT conversations.json.',
-    readonly code = 'IMPORT_INVALID',
+    suggestion = 'Check that the file is an unmodified Reprise export, a Reprise bundle, or a ChatGPT conversations.json.',
+    code: ErrorCode = 'importInvalid',
   ) {
-    super(`${title}: ${cause}`);
+    super({ code, title, cause, suggestion });
     this.name = 'ImportError';
-    this.cause = cause;
   }
 }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { planRestore } from '../../kv/resume.ts';
-import { tokenLog } from '../../kv/testing.ts';
+import { tokenLog } from '../../kv/synth.testkit.ts';
 import { Store } from '../store.ts';
-import { testCtx, writeTurn } from '../test-util.ts';
+import { testCtx, writeTurn } from '../store.testkit.ts';
 import { ImportError, exportBundle, exportJson, exportJsonText, exportMarkdown, importFile } from './index.ts';
 
 const logger = { warn() {} };

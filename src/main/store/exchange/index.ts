@@ -50,12 +50,12 @@ export function importFile(store: Store, bytes: Uint8Array): ImportOutcome {
       'Nothing to import',
       'the file holds an empty list of conversations',
       undefined,
-      'IMPORT_EMPTY',
+      'importEmpty',
     );
   throw new ImportError(
     'Unrecognized file',
     'not a Reprise export (no "format": "reprise"), not a Reprise bundle, and not a ChatGPT conversations.json',
     undefined,
-    'IMPORT_UNKNOWN_FORMAT',
+    'importUnknownFormat',
   );
 }

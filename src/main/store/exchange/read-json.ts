@@ -38,7 +38,7 @@ export function readJson(bytes: Uint8Array, maxBytes: number, what = 'The file')
       `${what} is too large`,
       `${bytes.byteLength} bytes; the limit is ${maxBytes} bytes`,
       'Export fewer conversations per file.',
-      'IMPORT_TOO_LARGE',
+      'importTooLarge',
     );
   }
   let b = bytes;
@@ -49,10 +49,10 @@ export function readJson(bytes: Uint8Array, maxBytes: number, what = 'The file')
       `${what} is not valid UTF-8 text`,
       `invalid byte sequence at byte offset ${bad}`,
       'The file is damaged or not a JSON export.',
-      'IMPORT_BAD_UTF8',
+      'importBadUtf8',
     );
   const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
-  if (text.trim() === '') throw new ImportError(`${what} is empty`, 'no JSON content', undefined, 'IMPORT_BAD_JSON');
+  if (text.trim() === '') throw new ImportError(`${what} is empty`, 'no JSON content', undefined, 'importBadJson');
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -62,13 +62,13 @@ export function readJson(bytes: Uint8Array, maxBytes: number, what = 'The file')
         `${what} is a Markdown file, which cannot be imported`,
         (err as Error).message,
         'Markdown exports are for reading. To move a conversation, export it as JSON or as a resumable bundle.',
-        'IMPORT_BAD_JSON',
+        'importBadJson',
       );
     throw new ImportError(
       `${what} is not valid JSON (truncated or damaged?)`,
       (err as Error).message,
       undefined,
-      'IMPORT_BAD_JSON',
+      'importBadJson',
     );
   }
 }

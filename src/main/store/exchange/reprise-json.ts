@@ -68,7 +68,7 @@ export function parseRepriseFile(data: unknown): RepriseFile {
         typeof d.version === 'number' && d.version > REPRISE_VERSION
           ? 'Update Reprise to import this file.'
           : undefined,
-        'IMPORT_VERSION',
+        'importVersion',
       );
     }
   }
@@ -78,7 +78,7 @@ export function parseRepriseFile(data: unknown): RepriseFile {
       'The Reprise export has invalid content',
       describeZodError(r.error),
       undefined,
-      'IMPORT_SCHEMA',
+      'importSchema',
     );
   for (const [i, c] of r.data.conversations.entries()) checkTree(c, `conversations[${i}]`);
   return r.data;
@@ -94,7 +94,7 @@ export function checkTree(c: ConversationExport, where: string): void {
         'The export has a broken message tree',
         `${at}.id: duplicate id ${JSON.stringify(m.id)}`,
         undefined,
-        'IMPORT_TREE',
+        'importTree',
       );
     let parentEnd: number | null = 0;
     if (m.parentId !== null) {
@@ -104,7 +104,7 @@ export function checkTree(c: ConversationExport, where: string): void {
           'The export has a broken message tree',
           `${at}.parentId: ${JSON.stringify(m.parentId)} is not an earlier message of this conversation`,
           undefined,
-          'IMPORT_TREE',
+          'importTree',
         );
       parentEnd = p.end;
     }
@@ -113,7 +113,7 @@ export function checkTree(c: ConversationExport, where: string): void {
         'The export has a broken message tree',
         `${at}.contextFromId: ${JSON.stringify(m.contextFromId)} is not an earlier message`,
         undefined,
-        'IMPORT_TREE',
+        'importTree',
       );
     }
     let end: number | null = null;
@@ -124,7 +124,7 @@ export function checkTree(c: ConversationExport, where: string): void {
           'The export has inconsistent token logs',
           `${at}.tokenEnd is ${m.tokenEnd} but its token ids end at ${end}`,
           undefined,
-          'IMPORT_TREE',
+          'importTree',
         );
       }
     }
@@ -135,7 +135,7 @@ export function checkTree(c: ConversationExport, where: string): void {
       'The export has a broken message tree',
       `${where}.activeLeafId: ${JSON.stringify(c.activeLeafId)} is not a message of this conversation`,
       undefined,
-      'IMPORT_TREE',
+      'importTree',
     );
   }
 }

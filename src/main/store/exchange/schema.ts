@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { CODEC_NAMES } from '../../kv/codec/types.ts';
 import { samplingSchema } from '../types.ts';
+import { turnStatsSchema } from '../../../shared/turn-stats.ts';
+import { stopReasonSchema } from '../../../shared/vocabulary.ts';
 import { LIMITS } from './limits.ts';
 
 export const REPRISE_FORMAT = 'reprise';
@@ -23,8 +25,9 @@ export const messageSchema = z
     logReset: z.boolean().optional(),
     contextFromId: id.nullable().optional(),
     tokenEnd: z.number().int().min(0).nullable().optional(),
-    stopReason: z.enum(['eos', 'stopString', 'maxTokens', 'userStopped', 'contextFull', 'error']).nullable().optional(),
-    stats: z.record(z.string(), z.unknown()).nullable().optional(),
+    stopReason: stopReasonSchema.nullable().optional(),
+    // the one turn-stats schema: stats of another shape are dropped (the message itself still imports)
+    stats: turnStatsSchema.nullable().optional().catch(null),
   })
   .strict();
 

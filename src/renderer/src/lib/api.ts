@@ -1,6 +1,6 @@
 /** The renderer's single client. Which transport carries it is decided here and nowhere else. */
-import { createClient, type ApiClient } from '../../../main/api/client.ts';
-import type { RpcChannel } from '../../../main/api/contract.ts';
+import { createClient, type ApiClient } from '../../../shared/client.ts';
+import type { RpcChannel } from '../../../shared/contract.ts';
 import { connection } from './connection.svelte.ts';
 import { websocketChannel } from './ws-channel.ts';
 

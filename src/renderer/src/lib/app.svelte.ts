@@ -7,7 +7,7 @@ import type {
   ModelStatus,
   ModelView,
   Settings,
-} from '../../../main/api/contract.ts';
+} from '../../../shared/contract.ts';
 import { api } from './api.ts';
 import { toUserError, type UserError } from './errors.ts';
 import { toasts } from './toasts.svelte.ts';

@@ -1,5 +1,5 @@
 /** The open conversation and the turn running in it: streaming text, progress, stop, branches, settings. */
-import type { Prediction } from '../../../main/api/client.ts';
+import type { Prediction } from '../../../shared/client.ts';
 import type {
   Codec,
   ConversationView,
@@ -7,8 +7,8 @@ import type {
   Sampling,
   TurnProgress,
   TurnResult,
-} from '../../../main/api/contract.ts';
-import { titleFrom } from '../../../main/api/title.ts';
+} from '../../../shared/contract.ts';
+import { titleFrom } from '../../../shared/title.ts';
 import { api } from './api.ts';
 import { cache } from './app.svelte.ts';
 import { connection } from './connection.svelte.ts';

@@ -1,5 +1,5 @@
 /** The sidebar's data: conversations by recency and date group, and full-text search. */
-import type { ConversationSummary, SearchHit } from '../../../main/api/contract.ts';
+import type { ConversationSummary, SearchHit } from '../../../shared/contract.ts';
 import { api } from './api.ts';
 import { DATE_GROUPS, dateGroup, type DateGroup } from './format.ts';
 import { toasts } from './toasts.svelte.ts';

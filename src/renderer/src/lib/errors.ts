@@ -1,15 +1,16 @@
 /** Any failure, as the three things a person needs: what went wrong, why, and what to do about it. */
-import { RepriseError } from '../../../main/api/errors.ts';
+import { AppError } from '../../../shared/errors.ts';
+import type { ErrorCode } from '../../../shared/vocabulary.ts';
 
 export interface UserError {
   title: string;
   cause?: string;
   suggestion?: string;
-  code?: string;
+  code?: ErrorCode;
 }
 
 export function toUserError(err: unknown, fallbackTitle = 'Something went wrong'): UserError {
-  if (err instanceof RepriseError) {
+  if (err instanceof AppError) {
     return { title: err.title, cause: err.cause, suggestion: err.suggestion, code: err.code };
   }
   if (err && typeof err === 'object' && 'title' in err && typeof err.title === 'string') {
@@ -20,8 +21,5 @@ export function toUserError(err: unknown, fallbackTitle = 'Something went wrong'
   return { title: fallbackTitle, cause: String(err) };
 }
 
-/** Cancellation is not a failure the user needs to hear about. */
-export function isCancellation(err: unknown): boolean {
-  const e = toUserError(err);
-  return /cancel|abort|stopped/i.test(`${e.code ?? ''} ${e.title}`);
-}
+/** Cancellation is not a failure the user needs to hear about: the one error code says so. */
+export { isCancellation } from '../../../shared/errors.ts';

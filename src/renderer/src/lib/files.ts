@@ -1,5 +1,5 @@
 /** Export downloads and import uploads: the same flow in browser mode and in Electron's renderer. */
-import type { ExportedFile } from '../../../main/api/contract.ts';
+import type { ExportedFile } from '../../../shared/contract.ts';
 
 export function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);

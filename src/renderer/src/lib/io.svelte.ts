@@ -1,5 +1,5 @@
 /** Export and import with progress: the files move through the same service contract as everything else. */
-import type { ExportFormat, IoProgress, OpenedFile } from '../../../main/api/contract.ts';
+import type { ExportFormat, IoProgress, OpenedFile } from '../../../shared/contract.ts';
 import { api } from './api.ts';
 import { cache } from './app.svelte.ts';
 import { chat } from './chat.svelte.ts';

@@ -1,5 +1,5 @@
 /** Browser mode: the contract's message channel over the loopback WebSocket, token from the URL fragment. */
-import type { ClientMessage, RpcChannel, ServerMessage } from '../../../main/api/contract.ts';
+import type { ClientMessage, RpcChannel, ServerMessage } from '../../../shared/contract.ts';
 
 const tokenOf = (loc: Location): string | null => new URLSearchParams(loc.hash.slice(1)).get('token');
 

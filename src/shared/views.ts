@@ -3,10 +3,11 @@
  * No Node or Electron imports (the renderer imports these types).
  */
 import type { SerializedError } from './errors.ts';
+import type { TurnStats } from './turn-stats.ts';
+import type { Codec, ImportFormat, Role, TurnPhase } from './vocabulary.ts';
 
-export type Codec = 'exact' | 'int8' | 'int4';
-export type StopReason = 'eos' | 'stopString' | 'maxTokens' | 'userStopped' | 'contextFull';
-export type Role = 'system' | 'user' | 'assistant';
+export type * from './vocabulary.ts';
+export type { TurnStats };
 
 export interface Sampling {
   temperature: number;
@@ -52,32 +53,6 @@ export interface SearchHit {
   updatedAt: number;
 }
 
-export interface TurnStats {
-  restoredTokens: number;
-  prefilledTokens: number;
-  restoreMs: number;
-  prefillMs: number;
-  ttftMs: number;
-  generatedTokens: number;
-  decodeTokS: number;
-  stopReason: StopReason;
-  codec: Codec;
-  /** Bytes the new KV blocks would take uncompressed (in the model's KV dtype) and as stored. */
-  snapshotRawBytes: number;
-  snapshotStoredBytes: number;
-  /** Oldest turns dropped to fit the context window (0 when none). */
-  droppedMessages: number;
-  contextTokens: number;
-  contextLength: number;
-  /**
-   * Where the restored tokens came from: cache blocks read by this turn ('store'), cache blocks read when
-   * the conversation was opened ('opened': restoreMs is that restore's time, which is not part of ttftMs),
-   * or the engine, which held them from the chat's earlier turns ('live'). Every stored turn has it;
-   * optional because the view tolerates stats written by other tools.
-   */
-  restoreSource?: 'live' | 'opened' | 'store' | 'none';
-}
-
 export interface MessageView {
   id: string;
   parentId: string | null;
@@ -119,7 +94,6 @@ export interface Settings {
   threads: number;
 }
 
-export type TurnPhase = 'restore' | 'prefill' | 'generate' | 'save';
 export interface TurnProgress {
   phase: TurnPhase;
   done: number;
@@ -134,7 +108,6 @@ export interface TurnResult {
   stats: TurnStats;
 }
 
-export type ExportFormat = 'json' | 'markdown' | 'bundle';
 export interface ExportedFile {
   filename: string;
   mime: string;
@@ -145,7 +118,7 @@ export interface ExportedFile {
 
 export interface ImportResult {
   conversationIds: string[];
-  format: 'reprise-json' | 'reprise-bundle' | 'chatgpt';
+  format: ImportFormat;
   importedBlocks: number;
 }
 

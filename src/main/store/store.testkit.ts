@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { KvLayout } from '../engine/kv-types.ts';
 import { kvContext } from '../kv/context.ts';
 import { snapshotRange } from '../kv/snapshot.ts';
-import { synthExporter } from '../kv/testing.ts';
+import { synthExporter } from '../kv/synth.testkit.ts';
 import { Store } from './store.ts';
 
 export function tmpDir(prefix = 'reprise-store-'): { dir: string; cleanup: () => void } {

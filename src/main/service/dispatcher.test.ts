@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ServerMessage } from './contract.ts';
+import type { ServerMessage } from '../../shared/contract.ts';
 import { connect, type Service, type StreamSink } from './dispatcher.ts';
-import { RepriseError } from './errors.ts';
+import { AppError } from '../../shared/errors.ts';
 
 // A service with one streaming method, wired by hand: the contract's stream table is empty until the
 // chat methods land, so this exercises the dispatcher's packet and cancel mechanics directly.
@@ -21,7 +21,7 @@ function countingService(): Service {
         sink.fragment(i);
         await new Promise((r) => setTimeout(r, 5));
       }
-      if (p.n === 0) throw new RepriseError({ title: 'Nothing to count', suggestion: 'Ask for more' });
+      if (p.n === 0) throw new AppError({ code: 'badArgument', title: 'Nothing to count', suggestion: 'Ask for more' });
       return { stopped: false, at: p.n };
     },
   };
@@ -57,7 +57,7 @@ test('malformed messages are ignored; streams need a registered method', async (
 test('cancel reaches a running stream and closing the connection aborts it', async () => {
   const service = countingService();
   // Register the stream's params schema the way the contract would.
-  const { streamParams } = await import('./contract.ts');
+  const { streamParams } = await import('../../shared/contract.ts');
   const { z } = await import('zod');
   (streamParams as Record<string, unknown>).count = z.object({ n: z.number() });
   try {
@@ -96,7 +96,7 @@ test('cancel reaches a running stream and closing the connection aborts it', asy
     const err = errs.at(-1) as Extract<ServerMessage, { kind: 'packet' }>;
     assert.deepEqual(err.packet, {
       type: 'error',
-      error: { title: 'Nothing to count', cause: undefined, suggestion: 'Ask for more', code: undefined },
+      error: { code: 'badArgument', title: 'Nothing to count', suggestion: 'Ask for more' },
     });
   } finally {
     delete (streamParams as Record<string, unknown>).count;

@@ -15,7 +15,7 @@ import type {
   StreamProgress,
   StreamResult,
 } from './contract.ts';
-import { RepriseError } from './errors.ts';
+import { AppError } from './errors.ts';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
@@ -50,7 +50,7 @@ export class Prediction<F, P, R> implements PromiseLike<R>, AsyncIterable<F> {
         break;
       case 'error':
         this.done = true;
-        this.settle.reject(new RepriseError(packet.error));
+        this.settle.reject(new AppError(packet.error));
         break;
     }
     this.wake?.();
@@ -117,7 +117,7 @@ export function createClient(channel: RpcChannel): ApiClient {
       if (!p) return;
       calls.delete(msg.id);
       if (msg.ok) p.resolve(msg.value);
-      else p.reject(new RepriseError(msg.error));
+      else p.reject(new AppError(msg.error));
     } else {
       const s = streams.get(msg.id);
       if (!s) return;
@@ -145,7 +145,7 @@ export function createClient(channel: RpcChannel): ApiClient {
     },
     close() {
       off();
-      const gone = new RepriseError({ title: 'Connection closed' });
+      const gone = new AppError({ code: 'connectionClosed', title: 'Connection closed' });
       for (const p of calls.values()) p.reject(gone);
       for (const s of streams.values()) s.fail(gone);
       calls.clear();

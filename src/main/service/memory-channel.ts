@@ -1,5 +1,5 @@
 /** An in-memory client/server pair: tests connect client and service with no transport at all. */
-import type { RpcChannel, ServerMessage } from './contract.ts';
+import type { RpcChannel, ServerMessage } from '../../shared/contract.ts';
 import { connect, type Service } from './dispatcher.ts';
 
 export function memoryChannel(service: Service): RpcChannel & { close(): void } {

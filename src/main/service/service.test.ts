@@ -3,12 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { testBackend } from '../app/test-backend.ts';
-import { createClient, type ApiClient } from './client.ts';
-import { RepriseError } from './errors.ts';
+import { testBackend } from '../app/backend.testkit.ts';
+import { createClient, type ApiClient } from '../../shared/client.ts';
+import { AppError } from '../../shared/errors.ts';
 import { memoryChannel } from './memory-channel.ts';
 import { createService } from './service.ts';
-import type { AppEvent } from './views.ts';
+import type { AppEvent } from '../../shared/views.ts';
 
 let backend: Awaited<ReturnType<typeof testBackend>>;
 let client: ApiClient;
@@ -55,7 +55,7 @@ test('native dialogs are refused in browser mode with a suggestion', async () =>
   assert.equal(info.nativeDialogs, false);
   await assert.rejects(
     client.call('native.chooseModelFolder', {}),
-    (e: unknown) => e instanceof RepriseError && /browser mode/.test(e.title) && !!e.suggestion,
+    (e: unknown) => e instanceof AppError && /browser mode/.test(e.title) && !!e.suggestion,
   );
 });
 
@@ -101,7 +101,7 @@ test('a full disk fails the turn with a clear error, and nothing already saved i
   try {
     await assert.rejects(
       Promise.resolve(client.stream('chat.send', { conversationId: conv.id, text: 'tell me more '.repeat(60) })),
-      (e: unknown) => e instanceof RepriseError && e.title === 'The disk is full' && !!e.suggestion,
+      (e: unknown) => e instanceof AppError && e.title === 'The disk is full' && !!e.suggestion,
     );
   } finally {
     db.pragma('max_page_count = 1073741823');

@@ -1,11 +1,12 @@
 /** Params schemas of every method: the main side validates each request with these before acting. */
 import { z } from 'zod';
-import { samplingSchema as storedSampling } from '../store/types.ts';
+import { storedSamplingSchema as storedSampling } from './sampling.ts';
+import { codecSchema, exportFormatSchema } from './vocabulary.ts';
 
 const id = z.string().min(1).max(64);
 const text = z.string().max(200_000);
 
-export const codecSchema = z.enum(['exact', 'int8', 'int4']);
+export { codecSchema };
 /** Every field set: the store's bounds (one definition), all required in a request. */
 export const samplingSchema = storedSampling.required().strict();
 
@@ -58,7 +59,7 @@ export const streamParams = {
   'chat.send': z.object({ conversationId: id, text: text.min(1) }).strict(),
   'chat.regenerate': z.object({ assistantMessageId: id }).strict(),
   'chat.edit': z.object({ userMessageId: id, text: text.min(1) }).strict(),
-  'io.export': z.object({ conversationId: id.optional(), format: z.enum(['json', 'markdown', 'bundle']) }).strict(),
+  'io.export': z.object({ conversationId: id.optional(), format: exportFormatSchema }).strict(),
   // Files arrive as text (JSON) or base64 (bundle): both fit one message; the size cap is checked again when parsed.
   'io.import': z
     .object({

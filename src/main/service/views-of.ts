@@ -1,7 +1,7 @@
 /** Store records → the contract's views. */
 import { DEFAULT_MAX_TOKENS, type ChatService, type TurnStats as ChatTurnStats } from '../chat/index.ts';
 import type { Conversation, Message, Sampling as StoredSampling } from '../store/types.ts';
-import type { ConversationView, MessageView, Sampling, TurnStats } from './views.ts';
+import type { ConversationView, MessageView, Sampling, TurnStats } from '../../shared/views.ts';
 
 export function samplingView(s: StoredSampling, modelGreedy: boolean): Sampling {
   return {

@@ -1,5 +1,5 @@
 /** What only the desktop shell can do; browser mode has none of it (uploads and downloads instead). */
-import type { MenuCommand, OpenedFile } from './views.ts';
+import type { MenuCommand, OpenedFile } from '../../shared/views.ts';
 
 export interface NativePlatform {
   chooseModelFolder(): Promise<string | null>;

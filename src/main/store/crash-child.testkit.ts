@@ -1,11 +1,11 @@
 // Child process for crash-safety.test.ts: writes turns (messages + KV blocks) forever, printing each
 // committed turn, until the parent SIGKILLs it.
-import { tokenLog } from '../kv/testing.ts';
+import { tokenLog } from '../kv/synth.testkit.ts';
 import { Store } from './store.ts';
-import { writeTurn } from './test-util.ts';
+import { writeTurn } from './store.testkit.ts';
 
 const dir = process.argv[2];
-if (!dir) throw new Error('usage: crash-child.ts DIR');
+if (!dir) throw new Error('usage: crash-child.testkit.ts DIR');
 const store = Store.open(dir);
 let i = 0;
 for (;;) {

@@ -14,8 +14,8 @@ import {
   type StreamName,
   type StreamProgress,
   type StreamResult,
-} from './contract.ts';
-import { serializeError } from './errors.ts';
+} from '../../shared/contract.ts';
+import { serializeError, type SerializedError } from '../../shared/errors.ts';
 
 export interface StreamSink<F, P> {
   fragment(data: F): void;
@@ -57,7 +57,7 @@ export function connect(service: Service, send: (msg: ServerMessage) => void): C
         kind: 'result',
         id,
         ok: false,
-        error: { title: 'Unknown method', cause: method, code: 'unknown_method' },
+        error: { title: 'Unknown method', cause: method, code: 'unknownMethod' },
       });
       return;
     }
@@ -77,7 +77,11 @@ export function connect(service: Service, send: (msg: ServerMessage) => void): C
 
   async function stream(id: number, method: string, rawParams: unknown): Promise<void> {
     if (!has(streamParams, method)) {
-      post({ kind: 'packet', id, packet: { type: 'error', error: { title: 'Unknown method', cause: method } } });
+      post({
+        kind: 'packet',
+        id,
+        packet: { type: 'error', error: { title: 'Unknown method', cause: method, code: 'unknownMethod' } },
+      });
       return;
     }
     const s = method as StreamName;
@@ -124,12 +128,12 @@ export function connect(service: Service, send: (msg: ServerMessage) => void): C
   };
 }
 
-function invalidParams(method: string, error: z.ZodError): { title: string; cause: string; code: string } {
+function invalidParams(method: string, error: z.ZodError): SerializedError {
   const issue = error.issues[0];
   const where = issue?.path.length ? issue.path.join('.') : 'params';
   return {
     title: `Invalid request to ${method}`,
     cause: `${where}: ${issue?.message ?? 'invalid'}`,
-    code: 'invalid_params',
+    code: 'invalidParams',
   };
 }

@@ -4,12 +4,12 @@ import type { Backend } from '../app/backend.ts';
 import { modelView } from '../app/model-manager.ts';
 import type { TurnHandlers, TurnOutcome } from '../chat/index.ts';
 import { APP_PRODUCT_NAME, APP_VERSION } from '../app-meta.ts';
-import type { AppInfo, TransportKind } from './contract.ts';
+import type { AppInfo, TransportKind } from '../../shared/contract.ts';
 import type { Service, StreamSink } from './dispatcher.ts';
 import type { NativePlatform } from './native.ts';
-import { RepriseError } from './errors.ts';
+import { AppError } from '../../shared/errors.ts';
 import { conversationView, summary } from './views-of.ts';
-import type { TurnProgress, TurnResult } from './views.ts';
+import type { TurnProgress, TurnResult } from '../../shared/views.ts';
 
 export interface ServiceDeps {
   transport: TransportKind;
@@ -19,7 +19,8 @@ export interface ServiceDeps {
 }
 
 const noNative = (): never => {
-  throw new RepriseError({
+  throw new AppError({
+    code: 'notAvailable',
     title: 'Not available in browser mode',
     cause: 'native dialogs exist only in the desktop app',
     suggestion: 'Use the upload and download buttons instead.',
@@ -111,7 +112,7 @@ export function createService(deps: ServiceDeps): Service {
       },
       'conversations.delete': async ({ id }) => {
         const r = chat.deleteConversation(id);
-        if (!r.deleted) throw new RepriseError({ title: 'Conversation not found', cause: id });
+        if (!r.deleted) throw new AppError({ code: 'notFound', title: 'Conversation not found', cause: id });
         return { deleted: true, freedBlocks: r.freedBlocks };
       },
       'messages.switchBranch': async ({ messageId }) => view(chat.switchBranch({ messageId }).id),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { testBackend } from '../app/test-backend.ts';
-import { createClient } from './client.ts';
-import { RepriseError } from './errors.ts';
+import { testBackend } from '../app/backend.testkit.ts';
+import { createClient } from '../../shared/client.ts';
+import { AppError } from '../../shared/errors.ts';
 import { memoryChannel } from './memory-channel.ts';
 import { createService } from './service.ts';
 
@@ -28,10 +28,10 @@ test('unknown methods and invalid params come back as serialized errors', async 
   const client = createClient(memoryChannel(createService({ backend, transport: 'memory' })));
   await assert.rejects(
     client.call('nope' as 'app.info', {}),
-    (e: unknown) => e instanceof RepriseError && e.title === 'Unknown method',
+    (e: unknown) => e instanceof AppError && e.title === 'Unknown method',
   );
   await assert.rejects(
     client.call('app.info', { extra: 1 } as never),
-    (e: unknown) => e instanceof RepriseError && e.code === 'invalid_params' && /Invalid request/.test(e.title),
+    (e: unknown) => e instanceof AppError && e.code === 'invalidParams' && /Invalid request/.test(e.title),
   );
 });
