@@ -3,7 +3,7 @@
  * brings stats from a file, and when the store reads them back. No Node or Electron imports.
  */
 import { z } from 'zod';
-import { codecSchema, restoreSourceSchema, stopReasonSchema } from './vocabulary.ts';
+import { cacheNoteSchema, codecSchema, restoreSourceSchema, stopReasonSchema } from './vocabulary.ts';
 
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const ms = z.number().nonnegative().max(1e12);
@@ -30,6 +30,10 @@ export const turnStatsSchema = z.object({
    * imported from older exports may lack it.
    */
   restoreSource: restoreSourceSchema.optional(),
+  /** Tokens of this turn's log that earlier turns of the conversation had already read. */
+  historyTokens: count.optional(),
+  /** Why less than `historyTokens` was restored (absent when the history was resumed in full). */
+  cacheNote: cacheNoteSchema.optional(),
 });
 export type TurnStats = z.infer<typeof turnStatsSchema>;
 

@@ -55,6 +55,34 @@ export const RESTORE_SOURCES = ['live', 'opened', 'store', 'none'] as const;
 export type RestoreSource = (typeof RESTORE_SOURCES)[number];
 export const restoreSourceSchema = z.enum(RESTORE_SOURCES);
 
+/**
+ * Why a turn restored less than the conversation's earlier turns (the UI says "Resumed" only without one).
+ * 'firstMessage': there were no earlier turns; 'otherModel': the cache belongs to another model;
+ * 'systemPromptChanged': the history was rendered anew; 'contextTrimmed': the oldest turns were dropped to fit
+ * and the rest re-read; 'importedWithoutCache': imported messages that never ran here; 'codecChanged': the
+ * blocks were saved with another codec; 'evicted': the blocks were removed (cache budget) or damaged.
+ */
+export const CACHE_NOTES = [
+  'firstMessage',
+  'otherModel',
+  'systemPromptChanged',
+  'contextTrimmed',
+  'importedWithoutCache',
+  'codecChanged',
+  'evicted',
+] as const;
+export type CacheNote = (typeof CACHE_NOTES)[number];
+export const cacheNoteSchema = z.enum(CACHE_NOTES);
+export const CACHE_NOTE_LABELS: Record<CacheNote, string> = {
+  firstMessage: 'first message: nothing to resume yet',
+  otherModel: 'the cache belongs to another model',
+  systemPromptChanged: 'the system prompt changed, so the history was read again',
+  contextTrimmed: 'the oldest turns were dropped to fit the context, so the rest was read again',
+  importedWithoutCache: 'imported without a cache',
+  codecChanged: 'the cache was saved with another codec',
+  evicted: 'the cache was evicted or damaged',
+};
+
 export const EXPORT_FORMATS = ['json', 'markdown', 'bundle'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export const exportFormatSchema = z.enum(EXPORT_FORMATS);
