@@ -6,3 +6,8 @@ export function titleFrom(text: string): string {
   const line = (text.split('\n').find((l) => l.trim()) ?? '').replace(/\s+/g, ' ').trim();
   return line.length > MAX ? `${line.slice(0, MAX - 3).trimEnd()}…` : line || 'New chat';
 }
+
+const DEFAULT_TITLES = new Set(['', 'New chat', 'New conversation', 'Untitled']);
+
+/** A title nobody chose: the first message may replace it. */
+export const isDefaultTitle = (title: string): boolean => DEFAULT_TITLES.has(title.trim());

@@ -32,6 +32,8 @@ export const turnStatsSchema = z.object({
   restoreSource: restoreSourceSchema.optional(),
   /** Tokens of this turn's log that earlier turns of the conversation had already read. */
   historyTokens: count.optional(),
+  /** The temperature the reply was sampled at (0: greedy, the same reply every time). */
+  temperature: z.number().min(0).max(5).optional(),
   /** Why less than `historyTokens` was restored (absent when the history was resumed in full). */
   cacheNote: cacheNoteSchema.optional(),
 });

@@ -29,6 +29,8 @@ export interface ModelView {
   kvDtype: string;
   layers: number;
   isDefault: boolean;
+  /** CPU threads the loaded model runs with (the setting applies by reloading it). */
+  threads: number;
 }
 
 export type ModelStatus =

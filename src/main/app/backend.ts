@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChatService } from '../chat/index.ts';
+import type { KvLogger } from '../kv/context.ts';
 import { Store } from '../store/store.ts';
 import { ModelManager } from './model-manager.ts';
 import { SettingsStore } from './settings.ts';
@@ -25,6 +26,8 @@ export interface Backend {
   chat: ChatService;
   models: ModelManager;
   settings: SettingsStore;
+  /** Warnings about the cache (a bad block, a failed save): logged, never shown as errors. */
+  logger: KvLogger;
   /** Resolves when the first model load has finished (ready or failed). */
   firstLoad: Promise<unknown>;
   close(): Promise<void>;
@@ -36,20 +39,21 @@ export function openBackend(o: BackendOptions): Backend {
   const settings = new SettingsStore(o.dataDir, log);
   const store = Store.open(o.dataDir);
   const s = settings.all;
-  const chat = new ChatService({
-    store,
-    cacheBudgetMb: s.cacheBudgetMb,
-    defaultCodec: s.defaultCodec,
-    logger: { warn: (m, d) => log(`kv: ${m}${d === undefined ? '' : ` ${JSON.stringify(d)}`}`) },
-  });
+  const logger: KvLogger = { warn: (m, d) => log(`kv: ${m}${d === undefined ? '' : ` ${JSON.stringify(d)}`}`) };
+  const chat = new ChatService({ store, prefs: () => settings.all, logger });
   const models = new ModelManager({
     defaultDir: o.defaultModelDir,
     workerPath: o.workerPath,
-    threads: s.threads,
+    threads: () => settings.all.threads,
     fingerprintCachePath: join(o.dataDir, 'fingerprints.json'),
     log,
   });
   models.onSwap((engine) => void chat.setEngine(engine));
+  settings.onChange((next, prev) => {
+    if (next.cacheBudgetMb < prev.cacheBudgetMb) chat.enforceBudget();
+    // threads apply at load: reload the model now, so the setting does what the dialog says
+    if (next.threads !== prev.threads) void models.reload();
+  });
   const firstLoad = models.open(o.modelDir ?? s.modelDir ?? o.defaultModelDir).then(async (status) => {
     // A remembered folder that no longer loads should not leave the app without a model.
     if (status.state === 'error' && !o.modelDir && s.modelDir && s.modelDir !== o.defaultModelDir) {
@@ -62,6 +66,7 @@ export function openBackend(o: BackendOptions): Backend {
     chat,
     models,
     settings,
+    logger,
     firstLoad,
     async close() {
       await firstLoad.catch(() => undefined);

@@ -9,7 +9,8 @@ import type { LoadProgress, ModelStatus, ModelView } from '../../shared/views.ts
 export interface ModelManagerOptions {
   defaultDir: string;
   workerPath?: string | URL;
-  threads?: number;
+  /** Intra-op threads for the next load (0 or absent: automatic); read at each load. */
+  threads?: () => number;
   fingerprintCachePath?: string;
   log?: (msg: string) => void;
 }
@@ -25,6 +26,7 @@ export function modelView(info: ModelInfo, defaultDir: string): ModelView {
     kvDtype: info.layout.dtype,
     layers: info.layout.numLayers,
     isDefault: info.dir === defaultDir,
+    threads: info.threads,
   };
 }
 
@@ -74,7 +76,7 @@ export class ModelManager {
       try {
         const engine = await Engine.load(dir, {
           workerPath: this.opts.workerPath,
-          threads: this.opts.threads || undefined,
+          threads: this.opts.threads?.() || undefined,
           fingerprintCachePath: this.opts.fingerprintCachePath,
         });
         const old = this.current;
@@ -100,6 +102,12 @@ export class ModelManager {
     } finally {
       this.loading = null;
     }
+  }
+
+  /** Loads the current model again (after a setting that applies at load, such as threads, changed). */
+  async reload(): Promise<ModelStatus> {
+    await this.settled();
+    return this.current ? this.open(this.current.info.dir) : this.state;
   }
 
   /** Resolves once no load is in progress (a turn asked for during start-up waits instead of failing). */

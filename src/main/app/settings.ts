@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { codecSchema } from '../../shared/schemas.ts';
+import { codecSchema } from '../../shared/vocabulary.ts';
 import type { Settings } from '../../shared/views.ts';
 
 const fileSchema = z.object({
@@ -16,6 +16,7 @@ export type SettingsFile = z.infer<typeof fileSchema>;
 export class SettingsStore {
   private readonly file: string;
   private value: SettingsFile;
+  private readonly listeners = new Set<(next: SettingsFile, prev: SettingsFile) => void>();
 
   constructor(
     dataDir: string,
@@ -44,7 +45,14 @@ export class SettingsStore {
     return { cacheBudgetMb, defaultCodec, threads };
   }
 
+  /** Every change, after it is saved: the settings' users read them here instead of keeping copies. */
+  onChange(listener: (next: SettingsFile, prev: SettingsFile) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   update(patch: Partial<SettingsFile>): SettingsFile {
+    const prev = this.value;
     this.value = fileSchema.parse({
       ...this.value,
       ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
@@ -53,6 +61,7 @@ export class SettingsStore {
     const tmp = `${this.file}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.value, null, 2));
     renameSync(tmp, this.file);
+    for (const l of this.listeners) l(this.all, { ...prev });
     return this.all;
   }
 }

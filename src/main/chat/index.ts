@@ -7,3 +7,4 @@ export {
 } from './service.ts';
 export * from './types.ts';
 export { engineSampling, DEFAULT_MAX_TOKENS } from './sampling.ts';
+export { EngineSession, type PrefixOptions, type PrefixReport } from './session.ts';

@@ -1,6 +1,7 @@
-// ChatService: conversations + turns over one engine and one store. Turns run one at a time (one live
-// generator, whose state is reused when the next turn continues the same token log).
-import type { Engine, Generator } from '../engine/index.ts';
+// ChatService: conversations + turns over one engine session and one store. Turns, warm-ups (and API
+// requests) run one at a time through the session, whose live state the next turn reuses when it
+// continues the same token log.
+import type { Engine } from '../engine/index.ts';
 import { type CodecName } from '../kv/codec/types.ts';
 import { DEFAULT_BLOCK_SIZE, type KvLogger, modelKvContext } from '../kv/context.ts';
 import { budgetBytes } from '../kv/budget.ts';
@@ -17,8 +18,9 @@ import type { Store } from '../store/store.ts';
 import type { SearchHit } from '../store/search.ts';
 import type { ExportFormat } from '../../shared/vocabulary.ts';
 import type { Conversation, Message, Sampling } from '../store/types.ts';
-import { type RestoreSource, restorePrefix } from './restore.ts';
-import { runTurn } from './turn.ts';
+import type { RestoreSource } from './restore.ts';
+import { EngineSession } from './session.ts';
+import { runTurn, type TurnSpec } from './turn.ts';
 import { ChatError, type NewConversationInput, type TurnHandlers, type TurnOutcome, errorInfo } from './types.ts';
 
 /** What ChatService.warmUp did: the engine now holds `restoredTokens` of the conversation's log. */
@@ -37,9 +39,17 @@ export interface ChatServiceOptions {
   logger?: KvLogger;
   /** Tokens per KV block (default 64). */
   blockSize?: number;
-  /** KV cache budget in MB (default 2048). */
+  /** The settings' owner: read at each use, never copied (default: 2048 MB, exact). */
+  prefs?: () => ChatPrefs;
+  /** Fixed preferences, for tools and tests that have no settings file. */
   cacheBudgetMb?: number;
   defaultCodec?: CodecName;
+}
+
+export interface ChatPrefs {
+  /** KV cache budget in MB. */
+  cacheBudgetMb: number;
+  defaultCodec: CodecName;
 }
 
 export type { ExportFormat };
@@ -58,43 +68,40 @@ export interface ConversationCacheInfo {
 
 export class ChatService {
   readonly store: Store;
-  private eng: Engine | null;
-  private gen: Generator | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The one owner of what the engine holds; API requests share it. */
+  readonly session: EngineSession;
   private warmTicket = 0;
   private warmFor: string | null = null;
-  /** The engine's state was restored from this conversation's blocks by a warm-up, and no turn ran since. */
-  private opened: { conversationId: string; ms: number } | null = null;
   private readonly logger: KvLogger;
+  private readonly prefs: () => ChatPrefs;
   readonly blockSize: number;
-  cacheBudgetMb: number;
-  defaultCodec: CodecName;
 
   constructor(o: ChatServiceOptions) {
     this.store = o.store;
-    this.eng = o.engine ?? null;
     this.logger = o.logger ?? { warn: (m, d) => console.warn(m, d ?? '') };
+    this.session = new EngineSession(o.store, this.logger, o.engine ?? null);
     this.blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
-    this.cacheBudgetMb = o.cacheBudgetMb ?? 2048;
-    this.defaultCodec = o.defaultCodec ?? 'exact';
+    const fixed = { cacheBudgetMb: o.cacheBudgetMb ?? 2048, defaultCodec: o.defaultCodec ?? 'exact' } as const;
+    this.prefs = o.prefs ?? (() => fixed);
   }
 
   get engine(): Engine | null {
-    return this.eng;
+    return this.session.engine;
+  }
+
+  get cacheBudgetMb(): number {
+    return this.prefs().cacheBudgetMb;
   }
 
   /** Swaps the model (the caller owns engines). The live generator belongs to the old one and goes. */
-  async setEngine(engine: Engine | null): Promise<void> {
-    await this.serial(async () => {
-      await this.dropGenerator();
-      this.eng = engine;
-    });
+  setEngine(engine: Engine | null): Promise<void> {
+    return this.session.setEngine(engine);
   }
 
   // ---- conversations -------------------------------------------------------------------------------
 
   createConversation(input: NewConversationInput = {}): Conversation {
-    return this.store.conversations.create({ ...input, codec: input.codec ?? this.defaultCodec });
+    return this.store.conversations.create({ ...input, codec: input.codec ?? this.prefs().defaultCodec });
   }
 
   listConversations(opts?: { limit?: number; offset?: number }): Array<Conversation & { messageCount: number }> {
@@ -155,30 +162,24 @@ export class ChatService {
       this.warmTicket++;
     }
     const ticket = this.warmTicket;
-    return this.serial(async () => {
+    return this.session.withLock(async () => {
       if (ticket !== this.warmTicket) return { restoredTokens: 0, source: 'none', ms: 0, superseded: true };
-      const engine = this.eng;
+      const engine = this.session.engine;
       const conv = this.store.conversations.require(conversationId);
       const log = conv.activeLeafId ? this.store.messages.tokenLog(conv.activeLeafId) : null;
       if (!engine || !log?.length) return { restoredTokens: 0, source: 'none', ms: 0 };
       const t0 = performance.now();
-      const ctx = modelKvContext(engine.info, conv.codec, this.blockSize);
       try {
-        const gen = await this.generator(engine);
-        const r = await restorePrefix(gen, log, ctx, this.store, {
+        const r = await this.session.ensurePrefix(log, modelKvContext(engine.info, conv.codec, this.blockSize), {
+          owner: conversationId,
           maxTokens: log.length,
           tailEnds: [log.length],
-          logger: this.logger,
+          purpose: 'warm',
         });
-        const ms = Math.round(performance.now() - t0);
-        // the next turn reports this restore (its own finds everything in the engine). Other outcomes
-        // leave the engine's tokens as they were, so whatever `opened` said of them stays true.
-        if (r.source === 'store') this.opened = { conversationId, ms };
-        return { restoredTokens: r.restored, source: r.source, ms };
+        return { restoredTokens: r.restored, source: r.source === 'opened' ? 'live' : r.source, ms: r.restoreMs };
       } catch (err) {
         // only a hint: the turn restores for itself; start it from a clean engine state
-        this.opened = null;
-        await this.dropGenerator();
+        await this.session.drop();
         this.logger.warn(`chat: warming the cache failed: ${(err as Error).message}`, { conversationId });
         return { restoredTokens: 0, source: 'none', ms: Math.round(performance.now() - t0) };
       }
@@ -209,7 +210,7 @@ export class ChatService {
       if (a.conversationId !== conv.id || a.role !== 'assistant' || !a.parentId)
         throw new ChatError('Cannot regenerate', `${a.id} is not an assistant reply of conversation ${conv.id}`);
       const user = this.store.messages.require(a.parentId);
-      return { conv, parentId: user.parentId, userText: user.content, existingUser: user };
+      return { conv, parentId: user.parentId, userText: user.content, existingUser: user, vary: true };
     });
   }
 
@@ -223,53 +224,26 @@ export class ChatService {
     });
   }
 
-  private turn(h: TurnHandlers, spec: () => Parameters<typeof runTurn>[1]): Promise<TurnOutcome> {
+  private turn(h: TurnHandlers, spec: () => TurnSpec): Promise<TurnOutcome> {
     this.warmTicket++; // queued warm-ups are moot: this turn restores what it needs
     this.warmFor = null;
-    return this.serial(async () => {
-      const opened = this.opened;
-      this.opened = null; // after this turn the engine holds what the turn left
+    return this.session.withLock(async () => {
       try {
-        const engine = this.eng;
-        if (!engine) throw new ChatError('No model loaded', 'the chat needs a model', 'Open a model first.', 'noModel');
-        return await runTurn(
-          {
-            store: this.store,
-            engine,
-            generator: () => this.generator(engine),
-            logger: this.logger,
-            blockSize: this.blockSize,
-            cacheBudgetMb: this.cacheBudgetMb,
-            opened,
-          },
-          spec(),
-          h,
-        );
+        const deps = {
+          store: this.store,
+          session: this.session,
+          logger: this.logger,
+          blockSize: this.blockSize,
+          cacheBudgetMb: this.prefs().cacheBudgetMb,
+        };
+        return await runTurn(deps, spec(), h);
       } catch (err) {
         // the engine state may be half-way through something: start clean next turn
-        await this.dropGenerator();
+        await this.session.drop();
         h.onEvent?.({ type: 'error', error: errorInfo(err) });
         throw err;
       }
     });
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => {});
-    return run;
-  }
-
-  private async generator(engine: Engine): Promise<Generator> {
-    this.gen ??= await engine.createGenerator();
-    return this.gen;
-  }
-
-  private async dropGenerator(): Promise<void> {
-    const g = this.gen;
-    this.gen = null;
-    this.opened = null;
-    await g?.dispose().catch(() => {});
   }
 
   // ---- cache ---------------------------------------------------------------------------------------
@@ -279,8 +253,9 @@ export class ChatService {
     const c = this.store.conversations.require(conversationId);
     const log = this.store.messages.tokenLog(c.activeLeafId) ?? [];
     const info = { cachedTokens: 0, totalTokens: log.length, storedBytes: 0, rawBytes: 0 };
-    if (!this.eng || log.length === 0) return info;
-    const ctx = modelKvContext(this.eng.info, c.codec, this.blockSize);
+    const engine = this.session.engine;
+    if (!engine || log.length === 0) return info;
+    const ctx = modelKvContext(engine.info, c.codec, this.blockSize);
     info.cachedTokens = storedPrefix(log, ctx, this.store.blocks);
     for (const b of chainFor(log.slice(0, info.cachedTokens), this.blockSize, ctx.extra)) {
       const i = this.store.blocks.info(b.hash);
@@ -297,9 +272,9 @@ export class ChatService {
     return { budgetBytes: budgetBytes(this.cacheBudgetMb), usedBytes: u.storedBytes, blocks: u.blocks };
   }
 
-  setCacheBudget(mb: number): number {
-    this.cacheBudgetMb = mb;
-    return this.store.enforceBudget(mb);
+  /** Evicts down to the current budget (after the settings changed it). */
+  enforceBudget(): number {
+    return this.store.enforceBudget(this.cacheBudgetMb);
   }
 
   // ---- export / import -----------------------------------------------------------------------------
@@ -331,7 +306,7 @@ export class ChatService {
   }
 
   async close(): Promise<void> {
-    await this.serial(() => this.dropGenerator());
+    await this.session.withLock(() => this.session.drop());
   }
 }
 

@@ -1,27 +1,26 @@
-// One chat turn: token log -> restore the longest cached prefix -> prefill only the rest -> save the
-// prefix (a crash mid-reply keeps it) -> stream the reply -> commit reply + token ids + blocks atomically.
+// One chat turn, as its steps: build the token log → ensure its prefix in the engine and prefill the rest →
+// commit the user message and save the prompt's blocks (a crash mid-reply keeps both) → generate →
+// commit the reply with its token ids and blocks in one transaction.
 import { randomUUID } from 'node:crypto';
 import type { Engine, Generator } from '../engine/index.ts';
-import { type KvLogger, modelKvContext } from '../kv/context.ts';
+import { type KvContext, type KvLogger, modelKvContext } from '../kv/context.ts';
 import { storedPrefix } from '../kv/resume.ts';
 import { type SnapshotResult, snapshotRange } from '../kv/snapshot.ts';
 import type { Store } from '../store/store.ts';
-import { titleFrom } from '../../shared/title.ts';
 import type { Conversation, Message } from '../store/types.ts';
+import { isDefaultTitle, titleFrom } from '../../shared/title.ts';
+import type { CacheNote } from '../../shared/vocabulary.ts';
 import { type TurnLog, buildTurnLog } from './prompt.ts';
-import { restorePrefix } from './restore.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
-import { ChatError, type ChatEvent, type TurnHandlers, type TurnOutcome, type TurnStats } from './types.ts';
+import type { EngineSession, PrefixReport } from './session.ts';
+import type { ChatEvent, TurnHandlers, TurnOutcome, TurnStats } from './types.ts';
 
 export interface TurnDeps {
   store: Store;
-  engine: Engine;
-  generator: () => Promise<Generator>;
+  session: EngineSession;
   logger: KvLogger;
   blockSize: number;
   cacheBudgetMb: number;
-  /** The engine's state came from this conversation's blocks when it was opened (ChatService.warmUp). */
-  opened?: { conversationId: string; ms: number } | null;
 }
 
 export interface TurnSpec {
@@ -31,99 +30,159 @@ export interface TurnSpec {
   userText: string;
   /** Regenerate: reply again to this stored user message instead of adding one. */
   existingUser?: Message;
+  /** Regenerate: sample even where the conversation's sampling is greedy, so the new reply can differ. */
+  vary?: boolean;
 }
 
+/** Runs inside the session's lock. */
 export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Promise<TurnOutcome> {
   const emit = (e: ChatEvent) => h.onEvent?.(e);
   const t0 = performance.now();
-  const { store, engine } = d;
-  const info = engine.info;
-  const conv = spec.conv;
-  const ctx = modelKvContext(info, conv.codec, d.blockSize);
-  const maxTokens = conv.sampling.maxTokens ?? DEFAULT_MAX_TOKENS;
-  if (conv.modelFingerprint && conv.modelFingerprint !== info.fingerprint) {
-    d.logger.warn('chat: conversation was cached with another model; its blocks cannot be reused, prefilling', {
-      conversationId: conv.id,
-    });
-  }
+  const engine = d.session.requireEngine();
+  const ctx = modelKvContext(engine.info, spec.conv.codec, d.blockSize);
+  const maxTokens = spec.conv.sampling.maxTokens ?? DEFAULT_MAX_TOKENS;
 
   // 1. the exact token log this reply follows (invariant 1)
-  const userId = spec.existingUser?.id ?? randomUUID();
-  const existingLog = spec.existingUser ? store.messages.tokenLog(spec.existingUser.id) : null;
-  let turn: TurnLog;
-  if (spec.existingUser && existingLog && existingLog.length < info.contextLength) {
-    turn = {
-      log: existingLog,
-      userTokenIds: spec.existingUser.tokenIds!,
-      logReset: spec.existingUser.logReset,
-      contextFromId: spec.existingUser.contextFromId,
-      droppedMessages: 0,
-    };
-  } else {
-    const path = store.messages.path(spec.parentId);
-    const history = path.slice(store.messages.contextWindow(path).start);
-    const prevLog = spec.parentId ? store.messages.tokenLog(spec.parentId) : [];
-    turn = await buildTurnLog(engine, {
-      systemPrompt: conv.systemPrompt,
-      history,
-      userId,
-      userText: spec.userText,
-      prevLog,
-      contextLength: info.contextLength,
-      reserve: Math.min(maxTokens, Math.floor(info.contextLength / 4)),
+  if (spec.conv.modelFingerprint && spec.conv.modelFingerprint !== engine.info.fingerprint)
+    d.logger.warn('chat: conversation was cached with another model; its blocks cannot be reused, prefilling', {
+      conversationId: spec.conv.id,
     });
-  }
+  const turn = await tokenLogFor(d.store, engine, spec, maxTokens);
   const N = turn.log.length;
-  // a partial tail block is stored where the previous save ended: the parent's log end
-  const parentEnd = spec.existingUser ? null : spec.parentId && !turn.logReset ? N - turn.userTokenIds.length : null;
-  const tailEnds = parentEnd ? [parentEnd, N] : [N];
 
-  // 2. restore: the live engine state or stored blocks, whichever covers more (at most N-1: the last
-  //    token must run to give logits)
+  // 2. the engine holds the longest available prefix (at most N-1: the last token must run to give
+  //    logits) and reads the rest
   emit({ type: 'progress', phase: 'restore', done: 0, total: N });
-  const tR = performance.now();
-  const gen = await d.generator();
-  const r = await restorePrefix(gen, turn.log, ctx, store, {
+  const prefix = await d.session.ensurePrefix(turn.log, ctx, {
+    owner: spec.conv.id,
     maxTokens: N - 1,
-    tailEnds,
-    logger: d.logger,
+    tailEnds: turn.tailEnds,
+    purpose: 'run',
+    signal: h.signal,
+    onPrefill: (done, total) => emit({ type: 'progress', phase: 'prefill', done, total }),
   });
-  const { restored } = r;
-  if (gen.tokenCount > restored) await gen.rewindTo(restored);
-  // what the engine held was read from the store when the chat was opened: say so, with that restore's time
-  const opened = r.source === 'live' && d.opened?.conversationId === conv.id ? d.opened : null;
-  const source: TurnStats['restoreSource'] = opened ? 'opened' : r.source;
-  const restoreMs = opened ? opened.ms : performance.now() - tR;
-  emit({ type: 'progress', phase: 'restore', done: restored, total: N });
+  emit({ type: 'progress', phase: 'restore', done: prefix.restored, total: N });
+  const gen = await d.session.generator();
 
-  // 3. prefill only what is not restored
-  const delta = turn.log.slice(restored);
-  const tP = performance.now();
-  try {
-    await gen.appendTokens(delta, {
-      signal: h.signal,
-      onProgress: (done, total) => emit({ type: 'progress', phase: 'prefill', done, total }),
-    });
-  } catch (err) {
-    if ((err as { code?: string }).code === 'cancelled')
-      throw new ChatError('Stopped', 'the turn was cancelled while reading the message', undefined, 'cancelled');
-    throw err;
+  // 3. the user message commits now; the prompt's blocks are exported now (queued in the engine before
+  //    generation) and encoded + attached while the reply streams, so TTFT never waits for compression
+  const userMessage = commitUser(d.store, spec, turn);
+  const promptSaved = savePrompt(d, gen, turn.log, ctx, userMessage.id);
+  emit({
+    type: 'progress',
+    phase: 'prefill',
+    done: prefix.prefilled,
+    total: prefix.prefilled,
+    userMessageId: userMessage.id,
+  });
+
+  // 4. stream the reply
+  let tFirst = 0;
+  const sampling = engineSampling(spec.conv.sampling, engine.info.generationDefaults, { vary: spec.vary });
+  const result = await gen.generate({
+    sampling,
+    maxTokens,
+    signal: h.signal,
+    onFragment: (f) => {
+      if (!tFirst && f.tokenId !== null) tFirst = performance.now();
+      if (f.text) emit({ type: 'fragment', text: f.text });
+    },
+  });
+
+  // 5. the reply, its token ids and its blocks in one transaction (invariant 5)
+  const s1 = await promptSaved;
+  const full = [...gen.tokens];
+  const s2 = await snapshotRange(full, N, ctx, (a, b) => gen.exportKv(a, b), d.store.blocks);
+  const stats: TurnStats = {
+    restoredTokens: prefix.restored,
+    prefilledTokens: prefix.prefilled,
+    restoreMs: round(prefix.restoreMs),
+    prefillMs: round(prefix.prefillMs),
+    ttftMs: round((tFirst || performance.now()) - t0),
+    generatedTokens: result.generatedTokens,
+    decodeTokS: round(result.decodeTokS),
+    stopReason: result.stopReason,
+    codec: spec.conv.codec,
+    snapshotRawBytes: (s1 ? rawOf(s1) : 0) + rawOf(s2),
+    snapshotStoredBytes: (s1 ? storedOf(s1) : 0) + storedOf(s2),
+    droppedMessages: turn.droppedMessages,
+    contextTokens: full.length,
+    contextLength: engine.info.contextLength,
+    restoreSource: prefix.source,
+    historyTokens: turn.historyTokens,
+    temperature: sampling.greedy ? 0 : (sampling.temperature ?? 1),
+  };
+  const note = cacheNote(d.store, engine, spec, turn, prefix, ctx);
+  if (note) stats.cacheNote = note;
+  const message = commitReply(d.store, engine, spec, userMessage, full.slice(N), full.length, result, stats, s2);
+  d.store.enforceBudget(d.cacheBudgetMb);
+  const outcome: TurnOutcome = { conversationId: spec.conv.id, userMessage, message, stats };
+  emit({ type: 'success', ...outcome });
+  return outcome;
+}
+
+interface TurnTokens extends TurnLog {
+  /** Tokens of the log that earlier turns had read (the previous log's kept part). */
+  historyTokens: number;
+  /** Where a partial tail block may be stored: the parent's log end, and this log's end. */
+  tailEnds: number[];
+  /** The user message's stored log, when regenerating and it still fits. */
+  existingLog: number[] | null;
+  /** The user message's id (a new one, or the regenerated message's). */
+  userId: string;
+}
+
+async function tokenLogFor(store: Store, engine: Engine, spec: TurnSpec, maxTokens: number): Promise<TurnTokens> {
+  const info = engine.info;
+  const existingLog = spec.existingUser ? store.messages.tokenLog(spec.existingUser.id) : null;
+  if (spec.existingUser && existingLog && existingLog.length < info.contextLength) {
+    const u = spec.existingUser;
+    const history = u.logReset ? 0 : existingLog.length - (u.tokenIds?.length ?? 0);
+    return {
+      log: existingLog,
+      userTokenIds: u.tokenIds!,
+      logReset: u.logReset,
+      contextFromId: u.contextFromId,
+      droppedMessages: 0,
+      historyTokens: history,
+      tailEnds: [existingLog.length],
+      existingLog,
+      userId: u.id,
+    };
   }
-  const prefillMs = performance.now() - tP;
+  const path = store.messages.path(spec.parentId);
+  const history = path.slice(store.messages.contextWindow(path).start);
+  const prevLog = spec.parentId ? store.messages.tokenLog(spec.parentId) : [];
+  const userId = spec.existingUser?.id ?? randomUUID();
+  const t = await buildTurnLog(engine, {
+    systemPrompt: spec.conv.systemPrompt,
+    history,
+    userId,
+    userText: spec.userText,
+    prevLog,
+    contextLength: info.contextLength,
+    reserve: Math.min(maxTokens, Math.floor(info.contextLength / 4)),
+  });
+  const N = t.log.length;
+  // a partial tail block is stored where the previous save ended: the parent's log end
+  const parentEnd = !spec.existingUser && spec.parentId && !t.logReset ? N - t.userTokenIds.length : null;
+  return {
+    ...t,
+    historyTokens: t.logReset ? 0 : N - t.userTokenIds.length,
+    tailEnds: parentEnd ? [parentEnd, N] : [N],
+    existingLog,
+    userId,
+  };
+}
 
-  // 4. the user message commits now; its prefix blocks are exported now (a copy, queued in the engine
-  //    before generation) and encoded + attached while the reply streams, so a cold turn's TTFT does
-  //    not wait for compression. A crash mid-reply keeps the message and, once attached, the prefix.
-  const exportKv = (a: number, b: number) => gen.exportKv(a, b);
-  const prefixSave = snapshotRange(turn.log, storedPrefix(turn.log, ctx, store.blocks), ctx, exportKv, store.blocks);
-  prefixSave.catch(() => undefined); // observed below; this only keeps an early throw from leaving it unhandled
-  let userMessage: Message;
+function commitUser(store: Store, spec: TurnSpec, turn: TurnTokens): Message {
+  const N = turn.log.length;
   if (!spec.existingUser) {
-    userMessage = store.commitMessages(conv.id, [
+    return store.commitMessages(spec.conv.id, [
       {
         message: {
-          id: userId,
-          conversationId: conv.id,
+          id: turn.userId,
+          conversationId: spec.conv.id,
           parentId: spec.parentId,
           role: 'user',
           content: spec.userText,
@@ -134,69 +193,84 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
         },
       },
     ])[0]!;
-  } else {
-    const u = spec.existingUser;
-    if (existingLog !== turn.log)
-      store.messages.setRun(u.id, {
-        tokenIds: turn.userTokenIds,
-        tokenEnd: N,
-        logReset: turn.logReset,
-        contextFromId: turn.contextFromId,
-      });
-    userMessage = store.messages.require(u.id);
   }
-  // Never rejects: a failed prompt save (a full disk, say) costs a re-prefill later, not the turn.
-  const attached = prefixSave.then(
-    (s1) => {
-      try {
-        store.attachBlocks(userMessage.id, s1.blocks, s1.refs);
-        return s1;
-      } catch (err) {
-        d.logger.warn(`chat: saving the prompt's KV blocks failed: ${(err as Error).message}`);
-        return null;
-      }
-    },
-    (err: unknown) => {
-      d.logger.warn(`chat: saving the prompt's KV blocks failed: ${(err as Error).message}`);
-      return null;
-    },
-  );
-  emit({ type: 'progress', phase: 'prefill', done: delta.length, total: delta.length, userMessageId: userMessage.id });
+  const u = spec.existingUser;
+  if (turn.existingLog !== turn.log)
+    store.messages.setRun(u.id, {
+      tokenIds: turn.userTokenIds,
+      tokenEnd: N,
+      logReset: turn.logReset,
+      contextFromId: turn.contextFromId,
+    });
+  return store.messages.require(u.id);
+}
 
-  // 5. stream the reply
-  let tFirst = 0;
-  const result = await gen.generate({
-    sampling: engineSampling(conv.sampling, info.generationDefaults),
-    maxTokens,
-    signal: h.signal,
-    onFragment: (f) => {
-      if (!tFirst && f.tokenId !== null) tFirst = performance.now();
-      if (f.text) emit({ type: 'fragment', text: f.text });
-    },
-  });
-
-  // 6. the reply, its token ids and its blocks in one transaction (invariant 5)
-  const s1 = await attached;
-  const full = [...gen.tokens];
-  const s2 = await snapshotRange(full, N, ctx, exportKv, store.blocks);
-  const stats: TurnStats = {
-    restoredTokens: restored,
-    prefilledTokens: delta.length,
-    restoreMs: round(restoreMs),
-    prefillMs: round(prefillMs),
-    ttftMs: round((tFirst || performance.now()) - t0),
-    generatedTokens: result.generatedTokens,
-    decodeTokS: round(result.decodeTokS),
-    stopReason: result.stopReason,
-    codec: conv.codec,
-    snapshotRawBytes: (s1 ? rawOf(s1) : 0) + rawOf(s2),
-    snapshotStoredBytes: (s1 ? storedOf(s1) : 0) + storedOf(s2),
-    droppedMessages: turn.droppedMessages,
-    contextTokens: full.length,
-    contextLength: info.contextLength,
-    restoreSource: source,
+/** Never rejects: a failed prompt save (a full disk, say) costs a re-prefill later, not the turn. */
+function savePrompt(
+  d: TurnDeps,
+  gen: Generator,
+  log: number[],
+  ctx: KvContext,
+  userMessageId: string,
+): Promise<SnapshotResult | null> {
+  const failed = (err: unknown) => {
+    d.logger.warn(`chat: saving the prompt's KV blocks failed: ${(err as Error).message}`);
+    return null;
   };
-  const message = store.transaction(() => {
+  const save = snapshotRange(
+    log,
+    storedPrefix(log, ctx, d.store.blocks),
+    ctx,
+    (a, b) => gen.exportKv(a, b),
+    d.store.blocks,
+  );
+  return save.then((s) => {
+    try {
+      d.store.attachBlocks(userMessageId, s.blocks, s.refs);
+      return s;
+    } catch (err) {
+      return failed(err);
+    }
+  }, failed);
+}
+
+/** Why this turn restored less than its history (see CACHE_NOTES), or nothing when it resumed in full. */
+function cacheNote(
+  store: Store,
+  engine: Engine,
+  spec: TurnSpec,
+  turn: TurnTokens,
+  prefix: PrefixReport,
+  ctx: KvContext,
+): CacheNote | undefined {
+  const path = spec.parentId ? store.messages.path(spec.parentId) : [];
+  if (path.length === 0) return 'firstMessage';
+  if (spec.conv.modelFingerprint && spec.conv.modelFingerprint !== engine.info.fingerprint) return 'otherModel';
+  if (turn.droppedMessages > 0) return 'contextTrimmed';
+  if (turn.logReset) {
+    // a log rendered anew: messages that never ran here (an import), or a changed system prompt
+    return path.some((m) => m.tokenIds === null) ? 'importedWithoutCache' : 'systemPromptChanged';
+  }
+  if (prefix.restored >= turn.historyTokens) return undefined;
+  const lastCodec = [...path].reverse().find((m) => m.stats)?.stats?.codec;
+  if (lastCodec && lastCodec !== ctx.codec) return 'codecChanged';
+  return 'evicted';
+}
+
+function commitReply(
+  store: Store,
+  engine: Engine,
+  spec: TurnSpec,
+  userMessage: Message,
+  tokenIds: number[],
+  tokenEnd: number,
+  result: { text: string; stopReason: TurnStats['stopReason'] },
+  stats: TurnStats,
+  blocks: SnapshotResult,
+): Message {
+  const { conv } = spec;
+  const info = engine.info;
+  return store.transaction(() => {
     const [m] = store.commitMessages(conv.id, [
       {
         message: {
@@ -204,24 +278,22 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
           parentId: userMessage.id,
           role: 'assistant',
           content: result.text,
-          tokenIds: full.slice(N),
-          tokenEnd: full.length,
+          tokenIds,
+          tokenEnd,
           stopReason: result.stopReason,
           stats: { ...stats },
         },
-        blocks: s2.blocks,
-        refs: s2.refs,
+        blocks: blocks.blocks,
+        refs: blocks.refs,
       },
     ]);
     if (conv.modelFingerprint !== info.fingerprint || conv.model !== info.name)
       store.conversations.update(conv.id, { model: info.name, modelFingerprint: info.fingerprint });
-    if (conv.title === 'New chat' && !spec.parentId) store.conversations.rename(conv.id, titleFrom(spec.userText));
+    // titles are the server's alone: the first message names a chat that still has its default title
+    if (!spec.parentId && isDefaultTitle(store.conversations.require(conv.id).title))
+      store.conversations.rename(conv.id, titleFrom(spec.userText));
     return m!;
   });
-  store.enforceBudget(d.cacheBudgetMb);
-  const outcome: TurnOutcome = { conversationId: conv.id, userMessage, message, stats };
-  emit({ type: 'success', conversationId: conv.id, userMessage, message, stats });
-  return outcome;
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;

@@ -116,3 +116,27 @@ test('a full disk fails the turn with a clear error, and nothing already saved i
   const next = await client.stream('chat.send', { conversationId: conv.id, text: 'What number?' });
   assert.equal(next.conversation.messages.at(-1)!.role, 'assistant');
 });
+
+test('the CPU threads setting takes effect at once: the model reloads with the new count', async () => {
+  const target = backend.chat.engine?.info.threads === 1 ? 2 : 1;
+  const events: AppEvent[] = [];
+  const sub = client.stream('app.events', {});
+  const collecting = (async () => {
+    for await (const e of sub) events.push(e);
+  })();
+  await client.call('settings.update', { threads: target });
+  // the reload is announced like any load; wait for the model to be ready again
+  for (let i = 0; i < 200 && !events.some((e) => e.type === 'model' && e.status.state === 'ready'); i++)
+    await new Promise((r) => setTimeout(r, 25));
+  const after = await client.call('model.status', {});
+  assert.equal(after.state, 'ready');
+  if (after.state === 'ready') assert.equal(after.model.threads, target, 'the loaded model runs with the new count');
+  assert.equal(backend.chat.engine?.info.threads, target, 'and the chat uses that engine');
+  assert.equal((await client.call('settings.get', {})).threads, target);
+  // a turn runs on the reloaded engine
+  const conv = await client.call('conversations.create', {});
+  const turn = await client.stream('chat.send', { conversationId: conv.id, text: 'Hi again' });
+  assert.equal(turn.conversation.messages.length, 2);
+  sub.cancel();
+  await collecting;
+});

@@ -72,9 +72,7 @@ export function createService(deps: ServiceDeps): Service {
       'model.status': async () => models.status,
       'settings.get': async () => settings.view(),
       'settings.update': async (p) => {
-        settings.update(p);
-        if (p.cacheBudgetMb !== undefined) chat.setCacheBudget(p.cacheBudgetMb);
-        if (p.defaultCodec !== undefined) chat.defaultCodec = p.defaultCodec;
+        settings.update(p); // its subscribers apply it (budget: evict now; threads: reload the model)
         return settings.view();
       },
       'cache.usage': async () => chat.cacheUsage(),

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { NewBlock } from '../kv/block-store.ts';
 import { budgetBytes, enforceBudget } from '../kv/budget.ts';
+import { ApiEntryRepo } from './api-entries.ts';
 import { BlockRepo } from './blocks.ts';
 import { ConversationRepo } from './conversations.ts';
 import { type Db, openDatabase } from './database.ts';
@@ -25,6 +26,7 @@ export class Store {
   readonly conversations: ConversationRepo;
   readonly messages: MessageRepo;
   readonly blocks: BlockRepo;
+  readonly apiEntries: ApiEntryRepo;
   private checkpointTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -34,6 +36,7 @@ export class Store {
     this.conversations = new ConversationRepo(db);
     this.messages = new MessageRepo(db);
     this.blocks = new BlockRepo(db);
+    this.apiEntries = new ApiEntryRepo(db);
   }
 
   /** Opens `<dir>/reprise.db` (or a file path ending in .db, or ':memory:'). */
@@ -106,6 +109,11 @@ export class Store {
       const m = this.messages.get(messageId);
       if (m?.parentId) this.blocks.releaseTails(m.parentId);
     });
+  }
+
+  /** Adds blocks to an API entry, atomically (see ApiEntryRepo). */
+  attachApiBlocks(entryId: string, blocks: readonly NewBlock[], refs: readonly string[]): void {
+    this.transaction(() => this.apiEntries.attachBlocks(entryId, blocks, refs, (b) => this.blocks.put(b)));
   }
 
   search(text: string, limit?: number): SearchHit[] {

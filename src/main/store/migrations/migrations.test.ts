@@ -108,5 +108,32 @@ test('migration 3: FTS5 index follows inserts, updates, deletes (and indexes exi
   assert.equal(hits('pancakes'), 1);
   db.prepare("DELETE FROM messages WHERE id = 'm'").run();
   assert.equal(hits('pancakes'), 0);
-  assert.equal(LATEST_VERSION, 3);
+  assert.ok(LATEST_VERSION >= 3);
+});
+
+test('migration 4: API entries own blocks like messages do; a block shared with a chat outlives the entry', () => {
+  const db = at(4);
+  db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c', 't', 1, 1)").run();
+  db.prepare(
+    "INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES ('m', 'c', 'user', 'hi', 1)",
+  ).run();
+  db.prepare("INSERT INTO kv_blocks VALUES ('shared', 'p', 'full', 0, 64, 'exact', 'fp', 100, 40, 0, 1, 1)").run();
+  db.prepare("INSERT INTO kv_blocks VALUES ('own', 'shared', 'full', 64, 64, 'exact', 'fp', 100, 40, 0, 1, 1)").run();
+  db.prepare("INSERT INTO api_entries VALUES ('e', 'prompt', NULL, 'tiny', 1, 1, NULL, NULL)").run();
+  db.prepare("INSERT INTO message_blocks VALUES ('m', 'shared')").run();
+  db.prepare("INSERT INTO api_entry_blocks VALUES ('e', 'shared'), ('e', 'own')").run();
+  const refcount = (h: string) =>
+    (db.prepare('SELECT refcount FROM kv_blocks WHERE hash = ?').get(h) as { refcount: number } | undefined)?.refcount;
+  assert.equal(refcount('shared'), 2);
+  assert.equal(refcount('own'), 1);
+  db.prepare("DELETE FROM api_entries WHERE id = 'e'").run();
+  assert.equal(refcount('shared'), 1, 'the chat still holds the shared block');
+  assert.equal(refcount('own'), undefined, "the entry's own block is freed");
+  // dropping a block outright (eviction) removes the entry's reference with it
+  db.prepare("INSERT INTO api_entries VALUES ('e2', 'prompt', NULL, 'tiny', 1, 1, NULL, NULL)").run();
+  db.prepare("INSERT INTO api_entry_blocks VALUES ('e2', 'shared')").run();
+  db.prepare("DELETE FROM message_blocks WHERE block_hash = 'shared'").run();
+  db.prepare("DELETE FROM kv_blocks WHERE hash = 'shared'").run();
+  assert.equal((db.prepare('SELECT count(*) n FROM api_entry_blocks').get() as { n: number }).n, 0);
+  assert.deepEqual(db.prepare('SELECT stored_bytes, blocks FROM kv_usage').get(), { stored_bytes: 0, blocks: 0 });
 });

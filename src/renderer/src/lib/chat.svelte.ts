@@ -8,7 +8,6 @@ import type {
   TurnProgress,
   TurnResult,
 } from '../../../shared/contract.ts';
-import { titleFrom } from '../../../shared/title.ts';
 import { api } from './api.ts';
 import { cache } from './app.svelte.ts';
 import { connection } from './connection.svelte.ts';
@@ -36,8 +35,6 @@ export interface SettingsPatch {
   sampling?: Partial<Sampling>;
   codec?: Codec;
 }
-
-const DEFAULT_TITLES = new Set(['', 'New chat', 'New conversation', 'Untitled']);
 
 const DRAFTS_KEY = 'reprise.drafts';
 
@@ -224,18 +221,14 @@ export class ChatState {
     // Disconnected, the text would be lost with the failed call: it stays in the composer.
     if (!body || this.turn || connection.lost) return;
     let conv = this.conversation;
-    if (!conv) conv = await this.create(titleFrom(body));
+    if (!conv) conv = await this.create(); // the server titles it from the first message
     if (!conv) return;
     const id = conv.id;
     if (this.fresh?.id === id) this.fresh = null; // it has a message now, whatever the reply does
-    const retitle = conv.messages.length === 0 && DEFAULT_TITLES.has(conv.title.trim());
     this.composer = '';
-    const ok = await this.run({ kind: 'send', conversationId: id, replacesId: null, userText: body }, () =>
+    await this.run({ kind: 'send', conversationId: id, replacesId: null, userText: body }, () =>
       api.stream('chat.send', { conversationId: id, text: body }),
     );
-    // By id: the user may have opened another chat while the reply ran.
-    const now = this.conversation?.id === id ? this.conversation : conversations.items.find((c) => c.id === id);
-    if (ok && retitle && now && DEFAULT_TITLES.has(now.title.trim())) await this.rename(id, titleFrom(body));
   }
 
   async regenerate(assistantMessageId: string): Promise<void> {

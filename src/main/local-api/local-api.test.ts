@@ -1,0 +1,271 @@
+// The local API, driven by the official `openai` client against the real server, a real engine on a
+// fixture model and a real SQLite store.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import OpenAI from 'openai';
+import { FIXTURE_MODEL } from '../app/backend.testkit.ts';
+import { openBackend, type Backend } from '../app/backend.ts';
+import { RequestLog } from './request-log.ts';
+import { ApiRunner } from './runner.ts';
+import { type LocalApiServer, startLocalApi } from './server.ts';
+
+const KEY = 'test-key-0123456789';
+const dataDir = mkdtempSync(join(tmpdir(), 'reprise-api-'));
+const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dataDir, { recursive: true, force: true })];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+interface Running {
+  backend: Backend;
+  server: LocalApiServer;
+  client: OpenAI;
+  runner: ApiRunner;
+  stop(): Promise<void>;
+}
+
+async function start(o: { maxQueue?: number } = {}): Promise<Running> {
+  const backend = openBackend({ dataDir, defaultModelDir: FIXTURE_MODEL, log: () => {} });
+  await backend.firstLoad;
+  const runner = new ApiRunner(backend, new RequestLog(), o.maxQueue);
+  const server = await startLocalApi({ runner, key: () => KEY, port: 0 });
+  const client = new OpenAI({ baseURL: server.url, apiKey: KEY, maxRetries: 0 });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+    await backend.close();
+  };
+  cleanups.push(stop);
+  return { backend, server, client, runner, stop };
+}
+
+const SYSTEM = 'You are a helpful assistant. '.repeat(40).trim();
+/** A prompt no other test sends, so nothing of it is cached before its first request. */
+const OTHER_SYSTEM = 'You answer in one short sentence. '.repeat(30).trim();
+let model = '';
+
+test('models, chat completions (whole and streamed, with usage) and completions', async () => {
+  const r = await start();
+  const models = await r.client.models.list();
+  model = models.data[0]!.id;
+  assert.equal(models.data.length, 1);
+  assert.equal((await r.client.models.retrieve(model)).id, model);
+
+  const messages = [
+    { role: 'system' as const, content: SYSTEM },
+    { role: 'user' as const, content: 'Hello there' },
+  ];
+  const whole = await r.client.chat.completions.create({ model, messages, max_tokens: 8, temperature: 0 });
+  assert.equal(whole.object, 'chat.completion');
+  assert.equal(whole.choices[0]!.message.role, 'assistant');
+  assert.ok(['stop', 'length'].includes(whole.choices[0]!.finish_reason));
+  const u1 = whole.usage!;
+  assert.equal(u1.prompt_tokens_details?.cached_tokens, 0, 'the first request reads everything');
+  assert.ok(u1.completion_tokens > 0 && u1.completion_tokens <= 8);
+
+  // the same system prompt again, streamed: its blocks come from the prompt cache
+  const stream = await r.client.chat.completions.create({
+    model,
+    messages: [messages[0]!, { role: 'user', content: 'Another question' }],
+    max_tokens: 8,
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  let text = '';
+  let usage: OpenAI.CompletionUsage | undefined;
+  let finish: string | null = null;
+  for await (const chunk of stream) {
+    assert.equal(chunk.object, 'chat.completion.chunk');
+    text += chunk.choices[0]?.delta.content ?? '';
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    if (chunk.usage) usage = chunk.usage;
+  }
+  assert.ok(finish, 'a finish_reason arrives');
+  assert.ok(usage, 'include_usage sends a usage chunk');
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  assert.ok(cached >= 64, `the shared system prompt is cached (${cached} of ${usage.prompt_tokens})`);
+  assert.ok(cached < usage.prompt_tokens, 'the new user message is read');
+  assert.equal(typeof text, 'string');
+
+  const c = await r.client.completions.create({ model, prompt: 'Once upon a time', max_tokens: 5, temperature: 0 });
+  assert.equal(c.object, 'text_completion');
+  assert.ok(c.usage!.completion_tokens > 0);
+
+  // greedy replies are reproducible: the same request gives the same text
+  const again = await r.client.chat.completions.create({ model, messages, max_tokens: 8, temperature: 0 });
+  assert.equal(again.choices[0]!.message.content, whole.choices[0]!.message.content);
+  assert.ok((again.usage!.prompt_tokens_details?.cached_tokens ?? 0) > 0);
+  await r.stop();
+});
+
+test('responses chain with previous_response_id across a server restart: the history is restored, not re-read', async () => {
+  const a = await start();
+  const first = await a.client.responses.create({
+    model,
+    instructions: OTHER_SYSTEM,
+    input: 'My name is Alice.',
+    max_output_tokens: 8,
+    temperature: 0,
+  });
+  assert.equal(first.object, 'response');
+  assert.ok(first.id.startsWith('resp_'));
+  assert.equal(first.usage?.input_tokens_details.cached_tokens, 0);
+  assert.deepEqual(await a.client.responses.retrieve(first.id).then((x) => x.id), first.id);
+  await a.stop();
+
+  const b = await start();
+  const second = await b.client.responses.create({
+    model,
+    instructions: OTHER_SYSTEM,
+    previous_response_id: first.id,
+    input: 'What is my name?',
+    max_output_tokens: 8,
+    temperature: 0,
+  });
+  const history = first.usage!.input_tokens + first.usage!.output_tokens;
+  const cached = second.usage!.input_tokens_details.cached_tokens;
+  // the last block boundary and the re-closed reply may be re-read; everything before comes from the store
+  assert.ok(cached >= history - 64, `cached ${cached} of a ${history}-token history`);
+  assert.ok(second.usage!.input_tokens > history);
+  assert.equal(second.previous_response_id, first.id);
+
+  // streamed, with store: false: nothing is kept to retrieve
+  const events: string[] = [];
+  const stream = await b.client.responses.create({
+    model,
+    input: 'Hi',
+    max_output_tokens: 4,
+    store: false,
+    stream: true,
+  });
+  let done: OpenAI.Responses.Response | null = null;
+  for await (const e of stream) {
+    events.push(e.type);
+    if (e.type === 'response.completed' || e.type === 'response.incomplete') done = e.response;
+  }
+  assert.equal(events[0], 'response.created');
+  assert.ok(events.includes('response.output_item.done'));
+  assert.ok(done);
+  await assert.rejects(b.client.responses.retrieve(done.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
+
+  const del = await fetch(`${b.server.url}/responses/${second.id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${KEY}` },
+  });
+  assert.equal(del.status, 200);
+  await assert.rejects(b.client.responses.retrieve(second.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
+  await b.stop();
+});
+
+test('refusals: no key, a wrong key, malformed bodies, an unknown model, n > 1, a foreign Host header', async () => {
+  const r = await start();
+  const anon = new OpenAI({ baseURL: r.server.url, apiKey: 'wrong', maxRetries: 0 });
+  await assert.rejects(anon.models.list(), (e: unknown) => e instanceof OpenAI.AuthenticationError);
+  const none = await fetch(`${r.server.url}/models`);
+  assert.equal(none.status, 401);
+  const body = (await none.json()) as { error: { message: string; type: string } };
+  assert.match(body.error.message, /API key/);
+
+  const post = (payload: unknown) =>
+    fetch(`${r.server.url}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    });
+  const badJson = await post('{"model": ');
+  assert.equal(badJson.status, 400);
+  const wrongType = await post({ model, messages: 'hi' });
+  assert.equal(wrongType.status, 400);
+  const e1 = (await wrongType.json()) as { error: { param: string; type: string } };
+  assert.equal(e1.error.param, 'messages');
+  assert.equal(e1.error.type, 'invalid_request_error');
+  // unknown fields are ignored, as OpenAI does
+  const extra = await post({ model, messages: [{ role: 'user', content: 'x' }], max_tokens: 1, foo: 1 });
+  assert.equal(extra.status, 200);
+
+  await assert.rejects(
+    r.client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+    (e: unknown) => e instanceof OpenAI.NotFoundError && /not loaded/.test(e.message),
+  );
+  await assert.rejects(
+    r.client.chat.completions.create({ model, n: 2, messages: [{ role: 'user', content: 'x' }] }),
+    (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === 'n',
+  );
+  await assert.rejects(
+    r.client.chat.completions.create({ model, frequency_penalty: 0.5, messages: [{ role: 'user', content: 'x' }] }),
+    (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === 'frequency_penalty',
+  );
+  const long = 'word '.repeat(5000);
+  await assert.rejects(
+    r.client.chat.completions.create({ model, messages: [{ role: 'user', content: long }] }),
+    (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === 'context_length_exceeded',
+  );
+
+  // DNS rebinding: a request whose Host is not a loopback name is refused
+  const port = r.server.port;
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/models',
+        headers: { host: `evil.example:${port}`, authorization: `Bearer ${KEY}` },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(status, 403);
+  await r.stop();
+});
+
+test('a client that disconnects cancels its generation; the queue is bounded (429 past it)', async () => {
+  const r = await start({ maxQueue: 1 });
+  const controller = new AbortController();
+  const stream = await r.client.chat.completions.create(
+    { model, messages: [{ role: 'user', content: 'Tell me a long story' }], max_tokens: 2000, stream: true },
+    { signal: controller.signal },
+  );
+  let chunks = 0;
+  const reading = (async () => {
+    for await (const _ of stream) {
+      chunks++;
+      // while this one runs, the queue (1) is full
+      if (chunks === 2) {
+        await assert.rejects(
+          r.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }], max_tokens: 1 }),
+          (e: unknown) => e instanceof OpenAI.RateLimitError,
+        );
+        controller.abort();
+      }
+    }
+  })();
+  await reading.catch(() => undefined); // the SDK may end or throw on abort; either way the client is gone
+  // the aborted generation stopped well before its 2000 tokens, and the engine serves the next request
+  const next = await r.client.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: 'x' }],
+    max_tokens: 2,
+  });
+  assert.ok(next.choices[0]);
+  const log = r.runner.log.list();
+  assert.ok(
+    log.some((e) => e.status === 429),
+    'the refused request is in the log',
+  );
+  const gone = log.find((e) => e.status === 499);
+  assert.ok(gone, 'the disconnected request is logged as client-closed');
+  assert.ok(gone.completionTokens < 2000, `it stopped early (${gone.completionTokens} tokens)`);
+  await r.stop();
+});
