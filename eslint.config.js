@@ -4,11 +4,20 @@ import globals from 'globals';
 import ts from 'typescript-eslint';
 
 const UP_FROM = {
-  engine: ['**/kv/**', '**/store/**', '**/chat/**', '**/app/**', '**/service/**', '**/transport/**', '**/shell/**'],
-  storage: ['**/chat/**', '**/app/**', '**/service/**', '**/transport/**', '**/shell/**'],
-  chat: ['**/app/**', '**/service/**', '**/transport/**', '**/shell/**'],
-  app: ['**/service/**', '**/transport/**', '**/shell/**'],
-  service: ['**/transport/**', '**/shell/**'],
+  engine: [
+    '**/kv/**',
+    '**/store/**',
+    '**/chat/**',
+    '**/app/**',
+    '**/service/**',
+    '**/transport/**',
+    '**/shell/**',
+    '**/local-api/**',
+  ],
+  storage: ['**/chat/**', '**/app/**', '**/service/**', '**/transport/**', '**/shell/**', '**/local-api/**'],
+  chat: ['**/app/**', '**/service/**', '**/transport/**', '**/shell/**', '**/local-api/**'],
+  app: ['**/service/**', '**/transport/**', '**/shell/**', '**/local-api/**'],
+  service: ['**/transport/**', '**/shell/**', '**/local-api/**'],
 };
 
 /**
@@ -95,9 +104,19 @@ export default ts.config(
     'app/ assembles the backend; it never imports the service.',
   ),
   ...layer(
-    ['src/main/service/**', 'src/cli/**'],
+    ['src/main/service/**'],
     [...UP_FROM.service, 'electron'],
-    'The service implements the contract; transports and the shell call it, not the other way round.',
+    'The service implements the contract; front doors (transports, the local API, the shell) call it, not the other way round.',
+  ),
+  ...layer(
+    ['src/cli/**'],
+    ['**/transport/**', '**/shell/**', 'electron'],
+    'The CLI is headless: no Electron, no UI transports.',
+  ),
+  ...layer(
+    ['src/main/local-api/**'],
+    ['**/transport/**', '**/shell/**', '**/renderer/**', 'electron'],
+    'The local API is a front door: it calls the backend, never another front door or Electron.',
   ),
   ...layer(
     ['src/main/transport/**', 'src/main/shell/**', 'src/main/*.ts'],

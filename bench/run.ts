@@ -13,6 +13,7 @@ type Bench = (opts: { quick: boolean; log: (s: string) => void }) => Promise<Res
 const benches: Record<string, () => Promise<Bench>> = {
   engine: async () => (await import('./engine.ts')).benchEngine,
   resume: async () => (await import('./resume.ts')).benchResume,
+  api: async () => (await import('./api.ts')).benchApi,
 };
 
 async function main(): Promise<void> {

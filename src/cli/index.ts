@@ -6,7 +6,9 @@ Commands:
   chat     --data DIR [--model DIR] [--conversation ID | --new] [--system TEXT] [--codec exact|int8|int4] [--json] MESSAGE
   list     --data DIR [--json]
   export   --data DIR [--conversation ID] [--format json|markdown|bundle] [--out FILE]
-  import   --data DIR FILE`;
+  import   --data DIR FILE
+  api      --data DIR [--model DIR] [--api-port N] [--api-key KEY] [--host ADDR]
+           the local OpenAI-compatible API (key: --api-key, REPRISE_API_KEY, the saved one, or a new one)`;
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -16,6 +18,7 @@ const commands: Record<string, () => Promise<Command>> = {
   list: async () => (await import('./conversations.ts')).runList,
   export: async () => (await import('./conversations.ts')).runExport,
   import: async () => (await import('./conversations.ts')).runImport,
+  api: async () => (await import('./api.ts')).runApi,
 };
 
 async function main(): Promise<number> {

@@ -1,10 +1,14 @@
-/** Bad command-line arguments: shown as title / cause / suggestion like every other error. */
-export class UsageError extends Error {
-  readonly title = 'Invalid arguments';
-  readonly suggestion = 'Run `npm run cli -- --help`.';
-  override readonly cause: string;
+/** Bad command-line arguments: an AppError, shown as title / cause / suggestion like every other error. */
+import { AppError } from '../shared/errors.ts';
+
+export class UsageError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.cause = message;
+    super({
+      code: 'badArgument',
+      title: 'Invalid arguments',
+      cause: message,
+      suggestion: 'Run `npm run cli -- --help`.',
+    });
+    this.name = 'UsageError';
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createService } from './service/service.ts';
 import { openBackend, type Backend } from './app/backend.ts';
+import { LocalApiController } from './local-api/controller.ts';
 import { installMenu } from './shell/menu.ts';
 import { electronPlatform } from './shell/native-platform.ts';
 import { serveIpc } from './transport/ipc.ts';
@@ -64,6 +65,7 @@ app.on('web-contents-created', (_e, contents) => {
 process.on('unhandledRejection', (err) => console.error('reprise: unhandled rejection:', err));
 
 let backend: Backend | null = null;
+let localApi: LocalApiController | null = null;
 
 void app.whenReady().then(() => {
   backend = openBackend({
@@ -76,9 +78,12 @@ void app.whenReady().then(() => {
   });
   const native = electronPlatform();
   installMenu(native.emitMenu);
+  localApi = new LocalApiController(backend, { log: (m) => console.log(m) });
+  void localApi.apply(); // on only if the user turned it on
   const service = createService({
     backend,
     native,
+    localApi,
     transport: 'ipc',
     electronVersion: process.versions.electron ?? null,
   });
@@ -90,7 +95,7 @@ void app.whenReady().then(() => {
 });
 
 app.on('will-quit', () => {
-  void backend?.close();
+  void localApi?.close().then(() => backend?.close());
 });
 
 app.on('window-all-closed', () => {

@@ -3,11 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createService } from './service/service.ts';
 import { openBackend } from './app/backend.ts';
+import { LocalApiController } from './local-api/controller.ts';
 import { resolveDataDir } from './paths.ts';
 import { startBrowserServer } from './transport/websocket.ts';
 
-const HELP = `Usage: npm run serve -- [--port N] [--data-dir DIR] [--model DIR]
-Starts Reprise in browser mode on 127.0.0.1 and prints the URL to open (it carries a fresh token).`;
+const HELP = `Usage: npm run serve -- [--port N] [--data-dir DIR] [--model DIR] [--api] [--api-port N]
+Starts Reprise in browser mode on 127.0.0.1 and prints the URL to open (it carries a fresh token).
+--api starts the local OpenAI-compatible API for this run (default port 1435, or the one in the settings),
+whatever the "Local API" setting says; its key is the saved one (generated and printed on first use).`;
 
 // A stray rejection is a bug to log, not a reason to take the user's session down.
 process.on('unhandledRejection', (err) => console.error('reprise: unhandled rejection:', err));
@@ -18,6 +21,8 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       'data-dir': { type: 'string' },
       model: { type: 'string' },
+      api: { type: 'boolean' },
+      'api-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -35,13 +40,22 @@ async function main(): Promise<void> {
     modelDir: values.model,
     workerPath: new URL('./engine-worker.js', import.meta.url),
   });
-  const service = createService({ backend, transport: 'websocket' });
+  const apiPort = values['api-port'] === undefined ? undefined : Number(values['api-port']);
+  if (apiPort !== undefined && (!Number.isInteger(apiPort) || apiPort < 1 || apiPort > 65535))
+    throw new Error(`--api-port must be 1-65535, got ${values['api-port']}`);
+  const localApi = new LocalApiController(backend, {
+    force: values.api || apiPort !== undefined ? { port: apiPort } : undefined,
+    log: (m) => console.log(m),
+  });
+  await localApi.apply();
+  const service = createService({ backend, transport: 'websocket', localApi });
   const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
   const server = await startBrowserServer({ service, rendererDir, port });
   console.log(`Reprise is running in browser mode. Open: ${server.url}`);
   const stop = (): void => {
     void server
       .close()
+      .then(() => localApi.close())
       .then(() => backend.close())
       .then(() => process.exit(0));
   };

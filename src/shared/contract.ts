@@ -32,6 +32,7 @@ import type {
   ImportResult,
   IoProgress,
   LoadProgress,
+  LocalApiStatus,
   ModelStatus,
   OpenedFile,
   SearchHit,
@@ -60,6 +61,9 @@ export interface MethodResults {
   'native.chooseModelFolder': { dir: string | null };
   'native.openFile': OpenedFile | null;
   'native.saveFile': { path: string | null };
+  'api.status': LocalApiStatus;
+  'api.configure': LocalApiStatus;
+  'api.regenerateKey': LocalApiStatus;
 }
 
 /** Fragment, progress and result types of each streaming method (a prediction). */

@@ -39,6 +39,11 @@ export const methodParams = {
     .strict(),
   'conversations.delete': z.object({ id }).strict(),
   'messages.switchBranch': z.object({ messageId: id }).strict(),
+  'api.status': empty,
+  'api.configure': z
+    .object({ enabled: z.boolean().optional(), port: z.number().int().min(1).max(65535).optional() })
+    .strict(),
+  'api.regenerateKey': empty,
   // Native dialogs: Electron only (AppInfo.nativeDialogs says whether they exist).
   'native.chooseModelFolder': empty,
   'native.openFile': z.object({ purpose: z.enum(['import']) }).strict(),

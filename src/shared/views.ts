@@ -147,3 +147,32 @@ export interface OpenedFile {
   encoding: 'utf8' | 'base64';
   data: string;
 }
+
+/** One request to the local API, as its panel lists it. */
+export interface ApiRequestLogEntry {
+  time: number;
+  endpoint: string;
+  /** HTTP status; 499: the client went away mid-reply. */
+  status: number;
+  promptTokens: number;
+  /** Prompt tokens restored from the cache or already in the engine (not read again). */
+  cachedTokens: number;
+  completionTokens: number;
+  ttftMs: number | null;
+  tokS: number | null;
+  /** What went wrong, for failed requests. */
+  error?: string;
+}
+
+/** The local OpenAI-compatible API: its setting, where it listens, its key and what it served lately. */
+export interface LocalApiStatus {
+  enabled: boolean;
+  running: boolean;
+  /** Base URL for clients (…/v1), while running. */
+  url: string | null;
+  port: number;
+  key: string | null;
+  /** Why it is not running although enabled (a port in use, say). */
+  error: SerializedError | null;
+  requests: ApiRequestLogEntry[];
+}

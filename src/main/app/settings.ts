@@ -10,6 +10,11 @@ const fileSchema = z.object({
   defaultCodec: codecSchema.default('exact'),
   threads: z.number().int().min(0).default(0),
   modelDir: z.string().nullable().default(null),
+  /** The local OpenAI-compatible API: off until the user turns it on. */
+  apiEnabled: z.boolean().default(false),
+  apiPort: z.number().int().min(1).max(65535).default(1435),
+  /** Generated on first enable; clients send it as a Bearer token. */
+  apiKey: z.string().min(16).nullable().default(null),
 });
 export type SettingsFile = z.infer<typeof fileSchema>;
 

@@ -72,8 +72,9 @@ export async function runCompletion(
     signal: r.signal,
   });
   const gen = await session.generator();
-  // the prompt's blocks first: a client that hangs up mid-reply still leaves its prompt cached
-  await saveBlocks(store, logger, r.log, ctx, r.entryId, (a, b) => gen.exportKv(a, b));
+  // the prompt's blocks are exported now (queued in the engine before generation) and encoded while the
+  // reply streams: a client that hangs up mid-reply still leaves its prompt cached, and TTFT never waits
+  const promptSaved = saveBlocks(store, logger, r.log, ctx, r.entryId, (a, b) => gen.exportKv(a, b));
   r.onPrefilled?.({ cachedTokens: prefix.restored, promptTokens: N });
 
   let tFirst = 0;
@@ -88,6 +89,7 @@ export async function runCompletion(
     },
   });
   const fullLog = [...gen.tokens];
+  await promptSaved;
   await saveBlocks(store, logger, fullLog, ctx, r.entryId, (a, b) => gen.exportKv(a, b));
   store.enforceBudget(r.cacheBudgetMb);
   return {

@@ -8,7 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import { timingSafeEqual } from 'node:crypto';
 import { chatCompletionRoutes } from './chat-completions.ts';
 import { completionRoutes } from './completions.ts';
-import { ApiError, sendError } from './errors.ts';
+import { sendError } from './errors.ts';
 import { modelRoutes } from './models.ts';
 import { responseRoutes } from './responses.ts';
 import type { ApiRunner } from './runner.ts';

@@ -22,7 +22,9 @@ export function chatCompletionRoutes(app: Hono, runner: ApiRunner): void {
     const b = c.req.valid('json');
     refuseUnsupported(b);
     const engine = runner.engineFor(b.model);
+    const tR = performance.now();
     const log = await runner.chatLog(engine, messagesOf(b));
+    const renderMs = performance.now() - tR;
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const base = { id, created, model: b.model };
@@ -56,7 +58,7 @@ export function chatCompletionRoutes(app: Hono, runner: ApiRunner): void {
             },
           ],
           usage: usageOf(r),
-          x_reprise: xReprise(r),
+          x_reprise: xReprise(r, renderMs),
         },
         200,
         { 'x-reprise-cached-tokens': String(r.cachedTokens) },
@@ -66,7 +68,7 @@ export function chatCompletionRoutes(app: Hono, runner: ApiRunner): void {
     return streamSSE(
       c,
       async (stream) => {
-        const signal = abortOnClose(stream);
+        const signal = abortOnClose(stream, c.req.raw.signal);
         const chunk = (delta: object, finish: string | null, extra: object = {}) =>
           stream.writeSSE({
             data: JSON.stringify({
@@ -79,7 +81,7 @@ export function chatCompletionRoutes(app: Hono, runner: ApiRunner): void {
         await chunk({ role: 'assistant', content: '' }, null);
         let writes = Promise.resolve();
         const r = await request(signal, (text) => {
-          writes = writes.then(() => chunk({ content: text }, null));
+          writes = writes.then(() => (stream.aborted ? undefined : chunk({ content: text }, null)));
         });
         await writes;
         done(r);
@@ -91,7 +93,7 @@ export function chatCompletionRoutes(app: Hono, runner: ApiRunner): void {
               object: 'chat.completion.chunk',
               choices: [],
               usage: usageOf(r),
-              x_reprise: xReprise(r),
+              x_reprise: xReprise(r, renderMs),
             }),
           });
         await stream.writeSSE({ data: '[DONE]' });
@@ -101,8 +103,10 @@ export function chatCompletionRoutes(app: Hono, runner: ApiRunner): void {
   });
 }
 
-export const xReprise = (r: CompletionResult) => ({
+/** Reprise's own account of a request (non-standard; clients ignore it): where the prompt came from, and times. */
+export const xReprise = (r: CompletionResult, renderMs?: number) => ({
   cache_source: r.source,
+  ...(renderMs === undefined ? {} : { render_ms: Math.round(renderMs * 100) / 100 }),
   restore_ms: Math.round(r.restoreMs * 100) / 100,
   prefill_ms: Math.round(r.prefillMs * 100) / 100,
   ttft_ms: Math.round(r.ttftMs * 100) / 100,

@@ -49,14 +49,14 @@ export function completionRoutes(app: Hono, runner: ApiRunner): void {
     return streamSSE(
       c,
       async (stream) => {
-        const signal = abortOnClose(stream);
+        const signal = abortOnClose(stream, c.req.raw.signal);
         const chunk = (text: string, finish: string | null) =>
           stream.writeSSE({
             data: JSON.stringify({ ...base, choices: [{ index: 0, text, finish_reason: finish, logprobs: null }] }),
           });
         let writes = Promise.resolve();
         const r = await request(signal, (t) => {
-          writes = writes.then(() => chunk(t, null));
+          writes = writes.then(() => (stream.aborted ? undefined : chunk(t, null)));
         });
         await writes;
         logRequest(runner.log, '/v1/completions', r);

@@ -1,16 +1,7 @@
 // The live request log the app's Local API panel shows: the last requests, newest first.
-export interface RequestLogEntry {
-  time: number;
-  endpoint: string;
-  status: number;
-  promptTokens: number;
-  cachedTokens: number;
-  completionTokens: number;
-  ttftMs: number | null;
-  tokS: number | null;
-  /** What went wrong, for failed requests. */
-  error?: string;
-}
+import type { ApiRequestLogEntry as RequestLogEntry } from '../../shared/views.ts';
+
+export type { RequestLogEntry };
 
 export class RequestLog {
   private entries: RequestLogEntry[] = [];

@@ -161,7 +161,7 @@ export function responseRoutes(app: Hono, runner: ApiRunner): void {
     return streamSSE(
       c,
       async (stream) => {
-        const signal = abortOnClose(stream);
+        const signal = abortOnClose(stream, c.req.raw.signal);
         let seq = 0;
         const event = (type: string, data: object) =>
           stream.writeSSE({ event: type, data: JSON.stringify({ type, sequence_number: seq++, ...data }) });
@@ -175,13 +175,15 @@ export function responseRoutes(app: Hono, runner: ApiRunner): void {
         let writes = Promise.resolve();
         const r = await run(signal, (delta) => {
           writes = writes.then(() =>
-            event('response.output_text.delta', {
-              item_id: messageId,
-              output_index: 0,
-              content_index: 0,
-              delta,
-              logprobs: [],
-            }),
+            stream.aborted
+              ? undefined
+              : event('response.output_text.delta', {
+                  item_id: messageId,
+                  output_index: 0,
+                  content_index: 0,
+                  delta,
+                  logprobs: [],
+                }),
           );
         });
         await writes;

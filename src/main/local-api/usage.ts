@@ -25,9 +25,18 @@ export function logRequest(log: RequestLog, endpoint: string, r: CompletionResul
   });
 }
 
-/** A signal that fires when the client closes the stream: its generation is cancelled. */
-export function abortOnClose(stream: SSEStreamingApi): AbortSignal {
+/**
+ * A signal that fires when the client closes the stream: its generation is cancelled. Writes after that
+ * are dropped (a write to a closed stream would turn a normal cancel into an error).
+ */
+export function abortOnClose(stream: SSEStreamingApi, request: AbortSignal): AbortSignal {
   const controller = new AbortController();
   stream.onAbort(() => controller.abort());
+  // the server aborts the request's signal when the connection closes early, even between writes
+  request.addEventListener('abort', () => controller.abort(), { once: true });
+  const write = stream.writeSSE.bind(stream);
+  stream.writeSSE = async (m) => {
+    if (!stream.aborted) await write(m).catch(() => undefined);
+  };
   return controller.signal;
 }

@@ -6,6 +6,7 @@ import type { TurnHandlers, TurnOutcome } from '../chat/index.ts';
 import { APP_PRODUCT_NAME, APP_VERSION } from '../app-meta.ts';
 import type { AppInfo, TransportKind } from '../../shared/contract.ts';
 import type { Service, StreamSink } from './dispatcher.ts';
+import type { LocalApiPort } from './local-api-port.ts';
 import type { NativePlatform } from './native.ts';
 import { AppError } from '../../shared/errors.ts';
 import { conversationView, summary } from './views-of.ts';
@@ -16,6 +17,8 @@ export interface ServiceDeps {
   backend: Backend;
   electronVersion?: string | null;
   native?: NativePlatform;
+  /** The local OpenAI-compatible API (browser mode and the desktop app pass one). */
+  localApi?: LocalApiPort;
 }
 
 const noNative = (): never => {
@@ -43,6 +46,10 @@ export function createService(deps: ServiceDeps): Service {
     nativeDialogs: deps.native !== undefined,
   };
   const native = deps.native;
+  const localApi = (): LocalApiPort => {
+    if (deps.localApi) return deps.localApi;
+    throw new AppError({ code: 'notAvailable', title: 'The local API is not available here' });
+  };
 
   /** The model's generation_config decides what an unset temperature means. */
   const modelGreedy = (): boolean => chat.engine?.info.generationDefaults.doSample === false;
@@ -114,6 +121,9 @@ export function createService(deps: ServiceDeps): Service {
         return { deleted: true, freedBlocks: r.freedBlocks };
       },
       'messages.switchBranch': async ({ messageId }) => view(chat.switchBranch({ messageId }).id),
+      'api.status': async () => localApi().status(),
+      'api.configure': async (p) => localApi().configure(p),
+      'api.regenerateKey': async () => localApi().regenerateKey(),
       'native.chooseModelFolder': async () => ({ dir: native ? await native.chooseModelFolder() : noNative() }),
       'native.openFile': async ({ purpose }) => (native ? native.openFile(purpose) : noNative()),
       'native.saveFile': async (file) => ({ path: native ? await native.saveFile(file) : noNative() }),

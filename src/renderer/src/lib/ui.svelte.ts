@@ -11,6 +11,7 @@ export class UiState {
   readonly narrow = $derived(this.width < NARROW);
   settingsOpen = $state(false);
   aboutOpen = $state(false);
+  localApiOpen = $state(false);
   modelDialogOpen = $state(false);
   /** Elements other components focus from keyboard shortcuts. */
   searchInput = $state<HTMLInputElement | null>(null);
