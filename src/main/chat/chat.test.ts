@@ -311,3 +311,66 @@ test('stopping mid-reply keeps the user message, its cached prefix and the parti
   assert.equal(a.store.messages.tokenLog(r.message.id)!.length, r.message.tokenEnd);
   assert.ok(a.svc.cacheInfo(conv.id).cachedTokens === r.message.tokenEnd);
 });
+
+test('each turn says why it did not resume its history: first message, system prompt changed, codec changed, evicted', async () => {
+  const t = tmpDir('reprise-chat-');
+  cleanups.push(t.cleanup);
+  const a = await open(t.dir);
+  cleanups.push(a.close);
+  const conv = a.svc.createConversation({ systemPrompt: 'You are a terse assistant.', sampling });
+  const t1 = await a.svc.sendMessage({ conversationId: conv.id, text: 'Hi, my name is Alice.' });
+  assert.equal(t1.stats.cacheNote, 'firstMessage');
+  assert.equal(t1.stats.historyTokens, 0);
+  assert.equal(t1.stats.temperature, 0, 'the sampling in use is recorded');
+
+  const t2 = await a.svc.sendMessage({ conversationId: conv.id, text: 'What is my name?' });
+  assert.equal(t2.stats.cacheNote, undefined, 'the history was resumed in full');
+  assert.ok(t2.stats.historyTokens! > 0 && t2.stats.restoredTokens >= t2.stats.historyTokens!);
+
+  // a new system prompt renders the history anew: a few template tokens may match, nothing was resumed
+  a.svc.updateConversation(conv.id, { systemPrompt: 'You answer in French.' });
+  const t3 = await a.svc.sendMessage({ conversationId: conv.id, text: 'And my age?' });
+  assert.equal(t3.stats.cacheNote, 'systemPromptChanged');
+
+  // blocks saved with another codec: switching the codec makes them unusable for the next turn
+  await a.svc.setEngine(a.engine); // drop the live state: only the store can help
+  a.svc.updateConversation(conv.id, { codec: 'int8' });
+  const t4 = await a.svc.sendMessage({ conversationId: conv.id, text: 'Tell me more.' });
+  assert.equal(t4.stats.cacheNote, 'codecChanged');
+
+  // the cache evicted (budget), live state gone: the history is re-read
+  await a.svc.setEngine(a.engine);
+  a.store.enforceBudget(0);
+  const t5 = await a.svc.sendMessage({ conversationId: conv.id, text: 'Thanks.' });
+  assert.equal(t5.stats.cacheNote, 'evicted');
+  assert.ok(t5.stats.restoredTokens < t5.stats.historyTokens!);
+
+  // stored and read back through the one turn-stats schema
+  const stored = a.store.messages.require(t5.message.id).stats;
+  assert.equal(stored?.cacheNote, 'evicted');
+  assert.equal(stored?.historyTokens, t5.stats.historyTokens);
+});
+
+test('Regenerate samples a different reply where the conversation leaves a greedy model at its default', async () => {
+  const t = tmpDir('reprise-chat-');
+  cleanups.push(t.cleanup);
+  const a = await open(t.dir);
+  cleanups.push(a.close);
+  // temperature unset: the fixture's generation_config decides (greedy)
+  const conv = a.svc.createConversation({ sampling: { maxTokens: 24 } });
+  const t1 = await a.svc.sendMessage({ conversationId: conv.id, text: 'Write an essay' });
+  assert.equal(t1.stats.temperature, 0);
+  const replies = new Set([t1.message.content]);
+  for (let i = 0; i < 3; i++) {
+    const r = await a.svc.regenerate({ conversationId: conv.id, assistantMessageId: t1.message.id });
+    assert.ok(r.stats.temperature! > 0, 'the regenerated reply was sampled');
+    replies.add(r.message.content);
+  }
+  assert.ok(replies.size > 1, 'at least one regenerated reply differs');
+  // an explicit temperature of 0 is the user's choice: kept
+  const greedy = a.svc.createConversation({ sampling: { maxTokens: 24, temperature: 0 } });
+  const g1 = await a.svc.sendMessage({ conversationId: greedy.id, text: 'Write an essay' });
+  const g2 = await a.svc.regenerate({ conversationId: greedy.id, assistantMessageId: g1.message.id });
+  assert.equal(g2.stats.temperature, 0);
+  assert.equal(g2.message.content, g1.message.content);
+});
