@@ -6,12 +6,13 @@
 //  3 (written now): as 2; quantized bodies start with a key-transform record (codec/quant.ts: keys
 //     quantized with RoPE undone). The header layout and the exact body are the same in all three.
 import { type KeyRotation, type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../engine/kv-types.ts';
-import { decodeExactInto, encodeExact } from './codec/exact.ts';
-import { decodeQuantInto, encodeQuant } from './codec/quant.ts';
+import { decodeExactInto, encodeExact, exactBodyBytes } from './codec/exact.ts';
+import { decodeQuantInto, encodeQuant, quantBodyBytes, zstdFrame } from './codec/quant.ts';
 import { type KvTarget, layerElems, newTarget } from './codec/tensors.ts';
 import type { CodecName } from './codec/types.ts';
 import { CHECKSUMS } from './checksum.ts';
 import type { BlockHash, BlockKind } from './hash.ts';
+import { checkZstdBound } from './zstd-bound.ts';
 
 const MAGIC = 0x42564b52; // 'RKVB' little-endian
 /** The version written; readHeader accepts every version in CHECKSUMS. */
@@ -113,6 +114,27 @@ export function readHeader(data: Uint8Array): BlockHeader {
     hash: b.subarray(24, 56).toString('hex') as BlockHash,
     bodyBytes: bodyLen,
   };
+}
+
+/** Bytes the body of a block with this header decompresses to (what its layout and codec imply). */
+export function bodyRawBytes(h: BlockHeader): number {
+  if (h.codec === 'exact') return exactBodyBytes(h.layout, h.count);
+  return quantBodyBytes(h.layout, h.count, h.codec === 'int8' ? 8 : 4);
+}
+
+/**
+ * readHeader, then proves from the zstd headers alone (nothing is decompressed) that the body cannot
+ * inflate past the size its header implies: an imported block is refused here, not when a chat opens.
+ */
+export function checkBlock(data: Uint8Array): BlockHeader {
+  const h = readHeader(data);
+  const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength).subarray(HEADER, HEADER + h.bodyBytes);
+  try {
+    checkZstdBound(h.codec === 'exact' ? body : zstdFrame(body, h.version), bodyRawBytes(h));
+  } catch (err) {
+    throw new BlockError('body', (err as Error).message);
+  }
+  return h;
 }
 
 export interface BlockExpectation {

@@ -4,7 +4,7 @@
 // Layout: "RPRSBNDL" | u32 version | u32 manifest length | manifest (UTF-8 JSON) | block payloads | sha256(all before)
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { BlockError, readHeader } from '../../kv/block-format.ts';
+import { BlockError, bodyRawBytes, checkBlock } from '../../kv/block-format.ts';
 import type { NewBlock } from '../../kv/block-store.ts';
 import { CODEC_NAMES } from '../../kv/codec/types.ts';
 import { asBlockHash } from '../../kv/hash.ts';
@@ -160,10 +160,18 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
     if (createHash('sha256').update(data).digest('hex') !== e.sha256)
       throw bad(`${where}: data does not match its checksum (tampered or damaged)`);
     try {
-      const h = readHeader(data);
+      // checkBlock proves from the zstd headers that the body cannot inflate past its stated size
+      const h = checkBlock(data);
       if (h.hash !== e.hash || h.start !== e.start || h.count !== e.count || h.kind !== e.kind || h.codec !== e.codec)
         throw new BlockError('mismatch', 'header disagrees with the manifest');
+      if (bodyRawBytes(h) > LIMITS.maxBlockRawBytes)
+        throw new BlockError(
+          'header',
+          `its header implies ${bodyRawBytes(h)} bytes of KV, over the ${LIMITS.maxBlockRawBytes}-byte limit`,
+        );
     } catch (err) {
+      if (err instanceof BlockError && err.reason === 'body')
+        throw bad(`${where}: ${err.message}`, 'IMPORT_BUNDLE_BOMB');
       throw bad(`${where}: ${(err as Error).message}`);
     }
     for (const m of e.messageIds)
