@@ -194,7 +194,6 @@ export async function decodeQuantInto(
   const per = layerElems(layout, n);
   const rope = where.version >= 3 ? readRecord(compressed, D) : null;
   const expectPrm = L * (H * D + n) * 2;
-  const total = L * 2 * per;
   const body = await zstdDecompress(zstdFrame(compressed, where.version), quantBodyBytes(layout, count, bits));
   if (body.readUInt32LE(0) !== expectPrm)
     throw new Error(`quantized body names ${body.readUInt32LE(0)} parameters, expected ${expectPrm}`);
