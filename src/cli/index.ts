@@ -6,7 +6,8 @@ Commands:
   chat     --data DIR [--model DIR] [--conversation ID | --new] [--system TEXT] [--codec exact|int8|int4] [--json] MESSAGE
   list     --data DIR [--json]
   export   --data DIR [--conversation ID] [--format json|markdown|bundle] [--out FILE]
-  import   --data DIR FILE`;
+  import   --data DIR FILE
+  verify   --data DIR [--model DIR] --conversation ID [--json]   (check a cache imported from a file)`;
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -16,6 +17,7 @@ const commands: Record<string, () => Promise<Command>> = {
   list: async () => (await import('./conversations.ts')).runList,
   export: async () => (await import('./conversations.ts')).runExport,
   import: async () => (await import('./conversations.ts')).runImport,
+  verify: async () => (await import('./verify.ts')).runVerify,
 };
 
 async function main(): Promise<number> {

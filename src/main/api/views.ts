@@ -76,6 +76,8 @@ export interface TurnStats {
    * optional because the view tolerates stats written by other tools.
    */
   restoreSource?: 'live' | 'opened' | 'store' | 'none';
+  /** Where the conversation's cache came from: 'file' = imported from a file and not verified. */
+  cacheOrigin?: 'local' | 'file' | 'file-verified';
 }
 
 export interface MessageView {
@@ -105,6 +107,8 @@ export interface ConversationCache {
   totalTokens: number;
   storedBytes: number;
   rawBytes: number;
+  /** 'file': the cache was imported from a file and not verified ("cache imported from a file"). */
+  origin?: 'local' | 'file' | 'file-verified';
 }
 
 export interface CacheUsage {

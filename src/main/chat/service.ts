@@ -2,10 +2,9 @@
 // generator, whose state is reused when the next turn continues the same token log).
 import type { Engine, Generator } from '../engine/index.ts';
 import { type CodecName } from '../kv/codec/types.ts';
-import { DEFAULT_BLOCK_SIZE, type KvLogger, modelKvContext } from '../kv/context.ts';
+import { DEFAULT_BLOCK_SIZE, type KvLogger } from '../kv/context.ts';
 import { budgetBytes } from '../kv/budget.ts';
-import { chainFor } from '../kv/hash.ts';
-import { storedPrefix } from '../kv/resume.ts';
+import { storedChain } from '../kv/resume.ts';
 import {
   exportBundle,
   exportJsonText,
@@ -16,8 +15,10 @@ import {
 import type { Store } from '../store/store.ts';
 import type { SearchHit } from '../store/search.ts';
 import type { Conversation, Message, Sampling } from '../store/types.ts';
+import { type CacheOrigin, cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import { type RestoreSource, restorePrefix } from './restore.ts';
 import { runTurn } from './turn.ts';
+import { type VerifyResult, verifyImportedCache } from './verify-cache.ts';
 import { ChatError, type NewConversationInput, type TurnHandlers, type TurnOutcome, errorInfo } from './types.ts';
 
 /** What ChatService.warmUp did: the engine now holds `restoredTokens` of the conversation's log. */
@@ -53,6 +54,8 @@ export interface ConversationCacheInfo {
   totalTokens: number;
   storedBytes: number;
   rawBytes: number;
+  /** Where the cache came from: 'file' means imported and not verified (the UI says so). */
+  origin: CacheOrigin;
 }
 
 export class ChatService {
@@ -161,7 +164,7 @@ export class ChatService {
       const log = conv.activeLeafId ? this.store.messages.tokenLog(conv.activeLeafId) : null;
       if (!engine || !log?.length) return { restoredTokens: 0, source: 'none', ms: 0 };
       const t0 = performance.now();
-      const ctx = modelKvContext(engine.info, conv.codec, this.blockSize);
+      const ctx = conversationKvContext(engine.info, conv, this.blockSize);
       try {
         const gen = await this.generator(engine);
         const r = await restorePrefix(gen, log, ctx, this.store, {
@@ -278,11 +281,12 @@ export class ChatService {
   cacheInfo(conversationId: string): ConversationCacheInfo {
     const c = this.store.conversations.require(conversationId);
     const log = this.store.messages.tokenLog(c.activeLeafId) ?? [];
-    const info = { cachedTokens: 0, totalTokens: log.length, storedBytes: 0, rawBytes: 0 };
+    const info = { cachedTokens: 0, totalTokens: log.length, storedBytes: 0, rawBytes: 0, origin: cacheOrigin(c) };
     if (!this.eng || log.length === 0) return info;
-    const ctx = modelKvContext(this.eng.info, c.codec, this.blockSize);
-    info.cachedTokens = storedPrefix(log, ctx, this.store.blocks);
-    for (const b of chainFor(log.slice(0, info.cachedTokens), this.blockSize, ctx.extra)) {
+    const ctx = conversationKvContext(this.eng.info, c, this.blockSize);
+    const chain = storedChain(log, ctx, this.store.blocks);
+    info.cachedTokens = chain.length ? chain[chain.length - 1]!.start + chain[chain.length - 1]!.count : 0;
+    for (const b of chain) {
       const i = this.store.blocks.info(b.hash);
       if (i) {
         info.storedBytes += i.storedBytes;
@@ -328,6 +332,20 @@ export class ChatService {
 
   importFile(bytes: Uint8Array): ImportOutcome {
     return importFile(this.store, bytes);
+  }
+
+  /**
+   * Checks a cache imported from a file against a local recomputation and replaces the blocks that
+   * differ (verify-cache.ts); marks the conversation verified. Queued like a turn.
+   */
+  verifyImportedCache(conversationId: string, signal?: AbortSignal): Promise<VerifyResult> {
+    return this.serial(async () => {
+      const engine = this.eng;
+      if (!engine)
+        throw new ChatError('No model loaded', 'verifying recomputes the cache', 'Open a model first.', 'NO_MODEL');
+      const d = { store: this.store, engine, blockSize: this.blockSize, logger: this.logger, signal };
+      return verifyImportedCache(d, conversationId);
+    });
   }
 
   async close(): Promise<void> {

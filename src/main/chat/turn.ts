@@ -2,12 +2,13 @@
 // prefix (a crash mid-reply keeps it) -> stream the reply -> commit reply + token ids + blocks atomically.
 import { randomUUID } from 'node:crypto';
 import type { Engine, Generator } from '../engine/index.ts';
-import { type KvLogger, modelKvContext } from '../kv/context.ts';
+import type { KvLogger } from '../kv/context.ts';
 import { storedPrefix } from '../kv/resume.ts';
 import { type SnapshotResult, snapshotRange } from '../kv/snapshot.ts';
 import type { Store } from '../store/store.ts';
 import { titleFrom } from '../api/title.ts';
 import type { Conversation, Message } from '../store/types.ts';
+import { cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import { type TurnLog, buildTurnLog } from './prompt.ts';
 import { restorePrefix } from './restore.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
@@ -39,7 +40,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   const { store, engine } = d;
   const info = engine.info;
   const conv = spec.conv;
-  const ctx = modelKvContext(info, conv.codec, d.blockSize);
+  const ctx = conversationKvContext(info, conv, d.blockSize);
   const maxTokens = conv.sampling.maxTokens ?? DEFAULT_MAX_TOKENS;
   if (conv.modelFingerprint && conv.modelFingerprint !== info.fingerprint) {
     d.logger.warn('chat: conversation was cached with another model; its blocks cannot be reused, prefilling', {
@@ -195,6 +196,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
     contextTokens: full.length,
     contextLength: info.contextLength,
     restoreSource: source,
+    cacheOrigin: cacheOrigin(conv),
   };
   const message = store.transaction(() => {
     const [m] = store.commitMessages(conv.id, [

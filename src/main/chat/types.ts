@@ -1,6 +1,7 @@
 import type { TurnStats as ApiTurnStats } from '../api/contract.ts';
 import { serializeError, type SerializedError } from '../api/errors.ts';
 import type { CodecName } from '../kv/codec/types.ts';
+import type { CacheOrigin } from './cache-origin.ts';
 import type { Message, Sampling } from '../store/types.ts';
 
 /** Per-turn numbers: the API's TurnStats, plus where the restored tokens came from. */
@@ -10,6 +11,8 @@ export interface TurnStats extends ApiTurnStats {
    * ChatService.warmUp); the live engine state of earlier turns; or nothing.
    */
   restoreSource: 'live' | 'opened' | 'store' | 'none';
+  /** Where the conversation's cache came from (cache-origin.ts): 'file' until verified. */
+  cacheOrigin: CacheOrigin;
 }
 
 export type TurnPhase = 'restore' | 'prefill' | 'generate' | 'save';

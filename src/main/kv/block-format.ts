@@ -137,6 +137,19 @@ export function checkBlock(data: Uint8Array): BlockHeader {
   return h;
 }
 
+/**
+ * The same block under another identity (an imported block re-keyed with its conversation's cache salt):
+ * the header's hash is rewritten and the checksum recomputed; the body is untouched.
+ */
+export function rekeyBlock(data: Uint8Array, hash: BlockHash): Buffer {
+  const h = readHeader(data);
+  const out = Buffer.from(data);
+  out.write(hash, 24, 32, 'hex');
+  const sum = CHECKSUMS[h.version]!;
+  sum.write(out.subarray(0, HEADER + h.bodyBytes), out.subarray(HEADER + h.bodyBytes));
+  return out;
+}
+
 export interface BlockExpectation {
   hash: BlockHash;
   layout: KvLayout;

@@ -8,7 +8,7 @@ import { chainFor } from '../kv/hash.ts';
 import { planRestore } from '../kv/resume.ts';
 import { concatSlices } from '../kv/codec/tensors.ts';
 import { synthKv, tokenLog } from '../kv/testing.ts';
-import { SchemaTooNewError } from './migrations/index.ts';
+import { LATEST_VERSION, SchemaTooNewError } from './migrations/index.ts';
 import { DB_FILE, Store } from './store.ts';
 import { testCtx, testLayout, tmpDir, writeTurn } from './test-util.ts';
 
@@ -20,7 +20,7 @@ test('opens with WAL + foreign keys on a real file', () => {
     const s = Store.open(t.dir);
     assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(s.db.pragma('foreign_keys', { simple: true }), 1);
-    assert.equal(s.db.pragma('user_version', { simple: true }), 3);
+    assert.equal(s.db.pragma('user_version', { simple: true }), LATEST_VERSION);
     s.close();
   } finally {
     t.cleanup();

@@ -9,6 +9,7 @@ import type { NewBlock } from '../../kv/block-store.ts';
 import { CODEC_NAMES } from '../../kv/codec/types.ts';
 import { asBlockHash } from '../../kv/hash.ts';
 import type { Store } from '../store.ts';
+import { newCacheSalt, saltBlocks } from './bundle-salt.ts';
 import { ImportError, describeZodError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { readJson } from './read-json.ts';
@@ -174,6 +175,12 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
         throw bad(`${where}: ${err.message}`, 'IMPORT_BUNDLE_BOMB');
       throw bad(`${where}: ${(err as Error).message}`);
     }
+    // blocks are keyed by the model that made them: one naming another model than the manifest would
+    // restore where the conversation says its cache cannot be reused
+    if (e.fingerprint !== manifest.modelFingerprint)
+      throw bad(
+        `${where} was made by another model than the bundle's conversation (fingerprint ${e.fingerprint.slice(0, 12)}…)`,
+      );
     for (const m of e.messageIds)
       if (!messageIds.has(m)) throw bad(`${where} is referenced by unknown message ${JSON.stringify(m)}`);
     blocks.push({
@@ -193,11 +200,18 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
   return { manifest, blocks, owners };
 }
 
-/** Validates everything first, then writes conversation + blocks + references in one transaction. */
+/**
+ * Validates everything first, then writes conversation + blocks + references in one transaction. The
+ * blocks are re-keyed with a fresh cache salt (bundle-salt.ts): they serve only this conversation.
+ */
 export function importBundle(store: Store, bytes: Uint8Array): { conversationId: string; importedBlocks: number } {
-  const { manifest, blocks, owners } = parseBundle(bytes);
+  const parsed = parseBundle(bytes);
+  const { manifest } = parsed;
+  const salt = newCacheSalt();
+  const { blocks, owners } = saltBlocks(manifest.conversation, parsed.blocks, parsed.owners, salt, (why) => bad(why));
   return store.transaction(() => {
     const { ids, messageIds } = insertConversations(store, [manifest.conversation]);
+    if (blocks.length) store.conversations.setCacheSalt(ids[0]!, salt);
     let imported = 0;
     for (const [i, blk] of blocks.entries()) {
       const had = store.blocks.hasBlock(blk.hash);

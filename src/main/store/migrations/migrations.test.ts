@@ -108,5 +108,32 @@ test('migration 3: FTS5 index follows inserts, updates, deletes (and indexes exi
   assert.equal(hits('pancakes'), 1);
   db.prepare("DELETE FROM messages WHERE id = 'm'").run();
   assert.equal(hits('pancakes'), 0);
-  assert.equal(LATEST_VERSION, 3);
+});
+
+test('migration 4: conversations record an imported cache salt and when it was verified', () => {
+  const db = at(3);
+  db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('old', 't', 1, 1)").run();
+  migrate(db, 4);
+  // existing conversations computed their own cache
+  assert.deepEqual(db.prepare("SELECT cache_salt, cache_verified_at FROM conversations WHERE id = 'old'").get(), {
+    cache_salt: null,
+    cache_verified_at: null,
+  });
+  db.prepare(
+    "INSERT INTO conversations (id, title, created_at, updated_at, cache_salt) VALUES ('imp', 't', 1, 1, ?)",
+  ).run('a'.repeat(32));
+  assert.throws(
+    () =>
+      db
+        .prepare(
+          "INSERT INTO conversations (id, title, created_at, updated_at, cache_salt) VALUES ('x', 't', 1, 1, 'short')",
+        )
+        .run(),
+    /CHECK/,
+  );
+  assert.throws(
+    () => db.prepare("UPDATE conversations SET cache_verified_at = 'soon' WHERE id = 'imp'").run(),
+    /cannot store TEXT/,
+  );
+  assert.equal(LATEST_VERSION, 4);
 });
