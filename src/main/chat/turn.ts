@@ -72,6 +72,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
       prevLog,
       contextLength: info.contextLength,
       reserve: Math.min(maxTokens, Math.floor(info.contextLength / 4)),
+      signal: h.signal,
     });
   }
   const N = turn.log.length;
