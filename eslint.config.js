@@ -50,6 +50,8 @@ export default ts.config(
   },
   {
     files: ['src/renderer/**'],
+    // unit tests of the renderer's pure helpers run under Node's test runner
+    ignores: ['src/renderer/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
