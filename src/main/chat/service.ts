@@ -17,6 +17,7 @@ import type { SearchHit } from '../store/search.ts';
 import type { Conversation, Message, Sampling } from '../store/types.ts';
 import { type CacheOrigin, cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import { type RestoreSource, restorePrefix } from './restore.ts';
+import { usableLog } from './token-log.ts';
 import { runTurn } from './turn.ts';
 import { type VerifyResult, verifyImportedCache } from './verify-cache.ts';
 import { ChatError, type NewConversationInput, type TurnHandlers, type TurnOutcome, errorInfo } from './types.ts';
@@ -161,7 +162,8 @@ export class ChatService {
       if (ticket !== this.warmTicket) return { restoredTokens: 0, source: 'none', ms: 0, superseded: true };
       const engine = this.eng;
       const conv = this.store.conversations.require(conversationId);
-      const log = conv.activeLeafId ? this.store.messages.tokenLog(conv.activeLeafId) : null;
+      const stored = conv.activeLeafId ? this.store.messages.tokenLog(conv.activeLeafId) : null;
+      const log = engine ? usableLog(stored, engine.info.vocabSize, this.logger) : null;
       if (!engine || !log?.length) return { restoredTokens: 0, source: 'none', ms: 0 };
       const t0 = performance.now();
       const ctx = conversationKvContext(engine.info, conv, this.blockSize);

@@ -11,6 +11,7 @@ import type { Conversation, Message } from '../store/types.ts';
 import { cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import { type TurnLog, buildTurnLog } from './prompt.ts';
 import { restorePrefix } from './restore.ts';
+import { usableLog } from './token-log.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
 import { ChatError, type ChatEvent, type TurnHandlers, type TurnOutcome, type TurnStats } from './types.ts';
 
@@ -50,7 +51,9 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
 
   // 1. the exact token log this reply follows (invariant 1)
   const userId = spec.existingUser?.id ?? randomUUID();
-  const existingLog = spec.existingUser ? store.messages.tokenLog(spec.existingUser.id) : null;
+  const existingLog = spec.existingUser
+    ? usableLog(store.messages.tokenLog(spec.existingUser.id), info.vocabSize, d.logger)
+    : null;
   let turn: TurnLog;
   if (spec.existingUser && existingLog && existingLog.length < info.contextLength) {
     turn = {
@@ -63,7 +66,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   } else {
     const path = store.messages.path(spec.parentId);
     const history = path.slice(store.messages.contextWindow(path).start);
-    const prevLog = spec.parentId ? store.messages.tokenLog(spec.parentId) : [];
+    const prevLog = spec.parentId ? usableLog(store.messages.tokenLog(spec.parentId), info.vocabSize, d.logger) : [];
     turn = await buildTurnLog(engine, {
       systemPrompt: conv.systemPrompt,
       history,
