@@ -5,7 +5,7 @@ Commands:
   generate --model DIR --prompt TEXT [--max-tokens N] [--greedy] [--seed S] [--json]
   chat     --data DIR [--model DIR] [--conversation ID | --new] [--system TEXT] [--codec exact|int8|int4] [--json] MESSAGE
   list     --data DIR [--json]
-  export   --data DIR [--conversation ID] [--format json|markdown|bundle] [--out FILE]
+  export   --data DIR [--conversation ID] [--format json|markdown|bundle] [--out FILE] [--skip-check]
   import   --data DIR FILE
   verify   --data DIR [--model DIR] --conversation ID [--json]   (check a cache imported from a file)`;
 

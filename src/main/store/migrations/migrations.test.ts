@@ -135,5 +135,22 @@ test('migration 4: conversations record an imported cache salt and when it was v
     () => db.prepare("UPDATE conversations SET cache_verified_at = 'soon' WHERE id = 'imp'").run(),
     /cannot store TEXT/,
   );
-  assert.equal(LATEST_VERSION, 4);
+});
+
+test("migration 5: the full-text index removes a deleted message's terms at once", () => {
+  for (const version of [4, 5]) {
+    const db = at(4);
+    migrate(db, version);
+    db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c', 't', 1, 1)").run();
+    db.prepare(
+      "INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES ('m', 'c', 'user', 'zebracorn pancakes', 1)",
+    ).run();
+    db.prepare("DELETE FROM messages WHERE id = 'm'").run();
+    const left = db
+      .prepare("SELECT count(*) n FROM messages_fts_data WHERE instr(block, CAST('zebracorn' AS BLOB)) > 0")
+      .get() as { n: number };
+    // before: a tombstone, the term still in the index's pages; after: gone
+    assert.equal(left.n > 0, version === 4, `version ${version}`);
+  }
+  assert.equal(LATEST_VERSION, 5);
 });
