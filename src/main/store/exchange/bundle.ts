@@ -132,8 +132,14 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
   if (!digest.equals(b.subarray(b.length - 32)))
     throw bad('file checksum mismatch: the file is truncated or was modified');
   const mlen = b.readUInt32LE(12);
-  if (mlen > LIMITS.maxManifestBytes || 16 + mlen > b.length - 32)
-    throw bad(`manifest length ${mlen} does not fit in the file`);
+  if (16 + mlen > b.length - 32) throw bad(`its header gives a ${mlen}-byte manifest, longer than the file`);
+  if (mlen > LIMITS.maxManifestBytes)
+    throw new ImportError(
+      'The Reprise bundle is too large to import',
+      `its manifest (the conversation's text and block list) is ${mlen} bytes; the limit is ${LIMITS.maxManifestBytes} bytes`,
+      'Split the conversation: export a shorter branch, or export it as JSON.',
+      'IMPORT_TOO_LARGE',
+    );
   const raw = readJson(b.subarray(16, 16 + mlen), LIMITS.maxManifestBytes, 'The bundle manifest');
   const r = manifestSchema.safeParse(raw);
   if (!r.success) throw bad(`manifest: ${describeZodError(r.error)}`, 'IMPORT_SCHEMA');
