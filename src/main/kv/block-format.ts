@@ -12,7 +12,7 @@ import { type KvTarget, layerElems, newTarget } from './codec/tensors.ts';
 import type { CodecName } from './codec/types.ts';
 import { CHECKSUMS } from './checksum.ts';
 import type { BlockHash, BlockKind } from './hash.ts';
-import { checkZstdBound } from './zstd-bound.ts';
+import { ZstdBoundError, checkZstdBound } from './zstd-bound.ts';
 
 const MAGIC = 0x42564b52; // 'RKVB' little-endian
 /** The version written; readHeader accepts every version in CHECKSUMS. */
@@ -21,7 +21,7 @@ const HEADER = 60;
 const CODECS: CodecName[] = ['exact', 'int8', 'int4'];
 const DTYPES: KvDtype[] = ['float32', 'float16'];
 
-export type BlockErrorReason = 'truncated' | 'checksum' | 'header' | 'mismatch' | 'body';
+export type BlockErrorReason = 'truncated' | 'checksum' | 'header' | 'mismatch' | 'body' | 'bomb';
 export class BlockError extends Error {
   constructor(
     readonly reason: BlockErrorReason,
@@ -132,7 +132,7 @@ export function checkBlock(data: Uint8Array): BlockHeader {
   try {
     checkZstdBound(h.codec === 'exact' ? body : zstdFrame(body, h.version), bodyRawBytes(h));
   } catch (err) {
-    throw new BlockError('body', (err as Error).message);
+    throw new BlockError(err instanceof ZstdBoundError && err.bomb ? 'bomb' : 'body', (err as Error).message);
   }
   return h;
 }

@@ -20,7 +20,11 @@ export interface ZstdFrameInfo {
 }
 
 export class ZstdBoundError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The frame is well-formed but could inflate far past the size expected (vs. a malformed frame). */
+    readonly bomb = false,
+  ) {
     super(message);
     this.name = 'ZstdBoundError';
   }
@@ -95,6 +99,7 @@ export function checkZstdBound(data: Uint8Array, expected: number): ZstdFrameInf
   if (info.bound > boundLimit(expected))
     throw new ZstdBoundError(
       `zstd body could inflate to ${info.bound} bytes, far more than the ${expected} expected (decompression bomb)`,
+      true,
     );
   return info;
 }

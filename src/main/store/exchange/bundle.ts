@@ -177,7 +177,7 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
           `its header implies ${bodyRawBytes(h)} bytes of KV, over the ${LIMITS.maxBlockRawBytes}-byte limit`,
         );
     } catch (err) {
-      if (err instanceof BlockError && err.reason === 'body')
+      if (err instanceof BlockError && err.reason === 'bomb')
         throw bad(`${where}: ${err.message}`, 'IMPORT_BUNDLE_BOMB');
       throw bad(`${where}: ${(err as Error).message}`);
     }

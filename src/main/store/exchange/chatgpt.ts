@@ -37,8 +37,9 @@ export function looksLikeChatGpt(data: unknown): boolean {
   );
 }
 
+/** Seconds -> ms; a time outside what a Date can hold (±8.64e15 ms) or not positive falls back. */
 const ms = (t: number | null | undefined, fallback: number) =>
-  typeof t === 'number' && Number.isFinite(t) && t > 0 ? Math.round(t * 1000) : fallback;
+  typeof t === 'number' && Number.isFinite(t) && t > 0 && t * 1000 <= 8.64e15 ? Math.round(t * 1000) : fallback;
 
 export function convertChatGpt(data: unknown): ConversationExport[] {
   const r = chatgptSchema.safeParse(data);

@@ -73,6 +73,16 @@ test('a ChatGPT conversation whose current_node is unknown opens on its last bra
   );
 });
 
+test('ChatGPT times no Date can hold fall back instead of being stored (found by the import fuzz test)', () => {
+  const s = Store.open(':memory:');
+  const u = node('u', null, [], 'user', 'Question');
+  (u.message as { create_time?: number }).create_time = 1e300;
+  const id = importFile(s, json([{ title: 't', create_time: 1e20, mapping: { u } }])).conversationIds[0]!;
+  const c = s.conversations.require(id);
+  assert.ok(c.createdAt <= Date.now());
+  assert.ok(s.messages.path(c.activeLeafId)[0]!.createdAt <= Date.now());
+});
+
 test('deeply nested turn statistics are refused as such, not with a stack overflow', () => {
   const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
   const file = `{"format":"reprise","version":1,"exportedAt":1,"conversations":[{"id":"c","title":"t","createdAt":1,"updatedAt":1,"activeLeafId":"m","messages":[{"id":"m","parentId":null,"role":"user","content":"hi","createdAt":1,"stats":${deep}}]}]}`;
