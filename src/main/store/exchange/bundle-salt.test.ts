@@ -62,6 +62,13 @@ test('a block placed where its tokens do not hash to it, or made by another mode
     for (const b of manifest.blocks) b.fingerprint = 'e'.repeat(64);
     cases.push(['blocks of another model', packBundle(manifest, payloads), /made by another model/]);
   }
+  {
+    // the manifest names another model than its blocks: it would warn "cannot be reused", then restore them
+    const { manifest, payloads } = unpackBundle(good);
+    manifest.modelFingerprint = 'e'.repeat(64);
+    manifest.conversation.modelFingerprint = 'e'.repeat(64);
+    cases.push(['manifest naming another model', packBundle(manifest, payloads), /made by another model/]);
+  }
   const dst = Store.open(':memory:');
   const before = dump(dst);
   for (const [name, bytes, re] of cases) {
