@@ -31,6 +31,7 @@ export function snakeStats(s: TurnStats): Record<string, number | string | boole
     context_tokens: s.contextTokens,
     context_length: s.contextLength,
     restore_source: s.restoreSource,
+    cache_origin: s.cacheOrigin,
   };
 }
 

@@ -6,9 +6,9 @@ import { UsageError } from './usage-error.ts';
 import { ChatService, type ExportFormat } from '../main/chat/service.ts';
 import { Store } from '../main/store/store.ts';
 
-function withService<T>(data: string | undefined, fn: (svc: ChatService) => T): T {
+function withService<T>(data: string | undefined, fn: (svc: ChatService) => T, skipIntegrityCheck = false): T {
   if (!data) throw new UsageError('--data DIR is required');
-  const store = Store.open(resolve(data));
+  const store = Store.open(resolve(data), { skipIntegrityCheck });
   try {
     return fn(new ChatService({ store }));
   } finally {
@@ -55,20 +55,26 @@ export async function runExport(argv: string[]): Promise<number> {
       conversation: { type: 'string', multiple: true },
       format: { type: 'string' },
       out: { type: 'string' },
+      // a damaged database: export what can still be read
+      'skip-check': { type: 'boolean' },
     },
   });
   const format = (values.format ?? 'json') as ExportFormat;
   if (!['json', 'markdown', 'bundle'].includes(format))
     throw new UsageError(`--format must be json, markdown or bundle (got ${format})`);
   if (format === 'bundle' && !values.out) throw new UsageError('a bundle is binary: pass --out FILE');
-  return withService(values.data, (svc) => {
-    const r = svc.exportConversations({ format, ...(values.conversation ? { ids: values.conversation } : {}) });
-    if (values.out) {
-      writeFileSync(resolve(values.out), r.data);
-      console.error(`wrote ${values.out} (${r.data.length} bytes)`);
-    } else process.stdout.write(r.data);
-    return 0;
-  });
+  return withService(
+    values.data,
+    (svc) => {
+      const r = svc.exportConversations({ format, ...(values.conversation ? { ids: values.conversation } : {}) });
+      if (values.out) {
+        writeFileSync(resolve(values.out), r.data);
+        console.error(`wrote ${values.out} (${r.data.length} bytes)`);
+      } else process.stdout.write(r.data);
+      return 0;
+    },
+    values['skip-check'] ?? false,
+  );
 }
 
 /** `import --data DIR FILE` (Reprise JSON, a Reprise bundle, or ChatGPT's conversations.json) */

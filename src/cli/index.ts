@@ -5,8 +5,9 @@ Commands:
   generate --model DIR --prompt TEXT [--max-tokens N] [--greedy] [--seed S] [--json]
   chat     --data DIR [--model DIR] [--conversation ID | --new] [--system TEXT] [--codec exact|int8|int4] [--json] MESSAGE
   list     --data DIR [--json]
-  export   --data DIR [--conversation ID] [--format json|markdown|bundle] [--out FILE]
+  export   --data DIR [--conversation ID] [--format json|markdown|bundle] [--out FILE] [--skip-check]
   import   --data DIR FILE
+  verify   --data DIR [--model DIR] --conversation ID [--json]   (check a cache imported from a file)
   api      --data DIR [--model DIR] [--api-port N] [--api-key KEY] [--host ADDR]
            the local OpenAI-compatible API (key: --api-key, REPRISE_API_KEY, the saved one, or a new one)`;
 
@@ -19,6 +20,7 @@ const commands: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./conversations.ts')).runExport,
   import: async () => (await import('./conversations.ts')).runImport,
   api: async () => (await import('./api.ts')).runApi,
+  verify: async () => (await import('./verify.ts')).runVerify,
 };
 
 async function main(): Promise<number> {

@@ -3,7 +3,13 @@
  * brings stats from a file, and when the store reads them back. No Node or Electron imports.
  */
 import { z } from 'zod';
-import { cacheNoteSchema, codecSchema, restoreSourceSchema, stopReasonSchema } from './vocabulary.ts';
+import {
+  cacheNoteSchema,
+  cacheOriginSchema,
+  codecSchema,
+  restoreSourceSchema,
+  stopReasonSchema,
+} from './vocabulary.ts';
 
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const ms = z.number().nonnegative().max(1e12);
@@ -34,6 +40,8 @@ export const turnStatsSchema = z.object({
   historyTokens: count.optional(),
   /** The temperature the reply was sampled at (0: greedy, the same reply every time). */
   temperature: z.number().min(0).max(5).optional(),
+  /** Where the conversation's cache came from: 'file' = imported from a file and not verified. */
+  cacheOrigin: cacheOriginSchema.optional(),
   /** Why less than `historyTokens` was restored (absent when the history was resumed in full). */
   cacheNote: cacheNoteSchema.optional(),
 });

@@ -82,6 +82,8 @@ export interface ConversationCache {
   totalTokens: number;
   storedBytes: number;
   rawBytes: number;
+  /** 'file': the cache was imported from a file and not verified ("cache imported from a file"). */
+  origin?: 'local' | 'file' | 'file-verified';
 }
 
 export interface CacheUsage {

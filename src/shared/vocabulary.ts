@@ -83,6 +83,11 @@ export const CACHE_NOTE_LABELS: Record<CacheNote, string> = {
   evicted: 'the cache was evicted or damaged',
 };
 
+/** Where a conversation's cache came from: computed here, or imported from a file (until verified). */
+export const CACHE_ORIGINS = ['local', 'file', 'file-verified'] as const;
+export type CacheOrigin = (typeof CACHE_ORIGINS)[number];
+export const cacheOriginSchema = z.enum(CACHE_ORIGINS);
+
 export const EXPORT_FORMATS = ['json', 'markdown', 'bundle'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export const exportFormatSchema = z.enum(EXPORT_FORMATS);
@@ -136,6 +141,9 @@ export const ERROR_CODES = [
   'importUnknownFormat',
   'importEmpty',
   'importBundle',
+  'importBundleBomb',
+  'importChatgptTree',
+  'verifyModel',
   'exportInvalid',
   // contract
   'unknownMethod',

@@ -35,7 +35,7 @@ export interface Backend {
 
 export function openBackend(o: BackendOptions): Backend {
   const log = o.log ?? ((m: string) => console.log(m));
-  mkdirSync(o.dataDir, { recursive: true });
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 }); // conversations and settings: owner only
   const settings = new SettingsStore(o.dataDir, log);
   const store = Store.open(o.dataDir);
   const s = settings.all;

@@ -1,7 +1,8 @@
 /** App settings: a small JSON file in the data directory, validated on read; a bad file falls back to defaults. */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AppError } from '../../shared/errors.ts';
 import { codecSchema } from '../../shared/vocabulary.ts';
 import type { Settings } from '../../shared/views.ts';
 
@@ -57,16 +58,48 @@ export class SettingsStore {
   }
 
   update(patch: Partial<SettingsFile>): SettingsFile {
-    const prev = this.value;
+    const previous = this.value;
     this.value = fileSchema.parse({
       ...this.value,
       ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
     });
     // Write-then-rename: a crash mid-write never leaves a truncated settings file.
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.value, null, 2));
-    renameSync(tmp, this.file);
-    for (const l of this.listeners) l(this.all, { ...prev });
+    try {
+      writeFileSync(tmp, JSON.stringify(this.value, null, 2));
+      renameSync(tmp, this.file);
+    } catch (err) {
+      rmSync(tmp, { force: true }); // no 0-byte leftover
+      this.value = previous; // what is kept is what is on disk
+      throw settingsWriteError(err, this.file);
+    }
+    for (const l of this.listeners) l(this.all, { ...previous });
     return this.all;
   }
+}
+
+/** A failed settings write in the database's words: what, why, what to do. */
+function settingsWriteError(err: unknown, file: string): AppError {
+  const code = (err as { code?: string }).code;
+  const cause = `writing ${file} failed: ${(err as Error).message}`;
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new AppError({
+      code: 'diskFull',
+      title: 'The disk is full',
+      cause,
+      suggestion: 'Free some disk space, then change the setting again. The previous settings are kept.',
+    });
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')
+    return new AppError({
+      code: 'readOnly',
+      title: 'The data folder is read-only',
+      cause,
+      suggestion: 'Check the permissions of the data folder. The previous settings are kept.',
+    });
+  return new AppError({
+    code: 'settingsWrite',
+    title: 'The settings could not be saved',
+    cause,
+    suggestion: 'The previous settings are kept.',
+  });
 }

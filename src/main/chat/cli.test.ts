@@ -60,7 +60,21 @@ test('cli: chat twice across processes, list, export a bundle, import it', { tim
     );
     const imp = cli('import', '--data', join(t.dir, 'other'), '--json', file);
     assert.equal(imp.code, 0, imp.err);
-    assert.equal((JSON.parse(imp.out) as { format: string }).format, 'reprise-bundle');
+    const imported = JSON.parse(imp.out) as { format: string; conversation_ids: string[] };
+    assert.equal(imported.format, 'reprise-bundle');
+    const ver = cli(
+      'verify',
+      '--data',
+      join(t.dir, 'other'),
+      '--model',
+      model,
+      '--conversation',
+      imported.conversation_ids[0]!,
+      '--json',
+    );
+    assert.equal(ver.code, 0, ver.err);
+    const v = JSON.parse(ver.out) as { checked_blocks: number; replaced_blocks: number; verified_at: number };
+    assert.ok(v.checked_blocks > 0 && v.replaced_blocks === 0 && v.verified_at > 0, ver.out);
     const bad = cli('chat', '--data', t.dir, '--model', model, '--codec', 'int3', 'hi');
     assert.notEqual(bad.code, 0);
     assert.match(bad.err, /--codec must be exact, int8 or int4/);

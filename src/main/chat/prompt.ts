@@ -1,6 +1,7 @@
 // Building the token log of a new turn (DESIGN invariant 1) and fitting it into the context window.
-import type { ChatMessage, Engine } from '../engine/index.ts';
+import type { ChatMessage } from '../engine/index.ts';
 import type { Message } from '../store/types.ts';
+import { type FitEngine, checkCancelled, fitHistory } from './context-fit.ts';
 import { ChatError } from './types.ts';
 
 export interface TurnLog {
@@ -24,9 +25,10 @@ function chatMessages(systemPrompt: string, msgs: readonly Pick<Message, 'role' 
  * @param history  path messages before the user message that are in `prevLog` (the context window)
  * @param prevLog  the exact token log after `history`, or null when some message never ran (imports)
  * @param reserve  tokens to keep free for the reply
+ * The engine only renders and tokenizes here (FitEngine), each message once even when history is dropped.
  */
 export async function buildTurnLog(
-  engine: Engine,
+  engine: FitEngine,
   o: {
     systemPrompt: string;
     history: Message[];
@@ -35,8 +37,11 @@ export async function buildTurnLog(
     prevLog: number[] | null;
     contextLength: number;
     reserve: number;
+    /** The turn's signal: Stop cancels the fit between steps. */
+    signal?: AbortSignal;
   },
 ): Promise<TurnLog> {
+  checkCancelled(o.signal);
   const user = { role: 'user' as const, content: o.userText };
   let t: TurnLog;
   if (o.prevLog) {
@@ -72,25 +77,20 @@ export async function buildTurnLog(
   return t;
 }
 
-/** Context overflow: drop whole turns from the front (the system prompt stays) and re-render until it fits. */
-async function dropOldest(engine: Engine, o: Parameters<typeof buildTurnLog>[1], t: TurnLog): Promise<TurnLog> {
-  const user = { role: 'user' as const, content: o.userText };
-  let best: TurnLog | null = null;
-  for (let k = 1; k <= o.history.length; k++) {
-    // start the kept history at a user message so turns stay whole
-    if (k < o.history.length && o.history[k]!.role !== 'user') continue;
-    const kept = o.history.slice(k);
-    const d = await engine.chatDelta(chatMessages(o.systemPrompt, [...kept, user]), []);
+/** Context overflow: drop whole turns from the front (the system prompt stays) until it fits (context-fit.ts). */
+async function dropOldest(engine: FitEngine, o: Parameters<typeof buildTurnLog>[1], t: TurnLog): Promise<TurnLog> {
+  let best = t;
+  if (o.history.length) {
+    const user = { role: 'user' as const, content: o.userText };
+    const fit = await fitHistory(engine, { ...o, user, fullTokens: t.log.length });
     best = {
-      log: d.append,
+      log: fit.log,
       userTokenIds: [],
       logReset: true,
-      contextFromId: kept[0]?.id ?? o.userId,
-      droppedMessages: k,
+      contextFromId: o.history[fit.dropped]?.id ?? o.userId,
+      droppedMessages: fit.dropped,
     };
-    if (d.append.length + o.reserve <= o.contextLength) return best;
   }
-  best ??= t;
   if (best.log.length >= o.contextLength) {
     throw new ChatError(
       'Message too long for the model',

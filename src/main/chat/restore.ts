@@ -19,6 +19,13 @@ export function commonPrefix(a: readonly number[], b: readonly number[], max: nu
 }
 
 /**
+ * The cache salt of imported blocks a generator's state was restored from (null or absent: only local
+ * KV). Live state restored from a file's blocks is as foreign as the blocks: it serves only their
+ * conversation, never another that shares its prefix.
+ */
+const taint = new WeakMap<Generator, string>();
+
+/**
  * Makes the generator hold K/V for at least the longest of (what it already holds of `log`, the stored
  * prefix of `log`), up to `maxTokens`. Tokens the generator holds beyond the returned count are the
  * caller's to rewind. Bad blocks are dropped from the store so the next save rewrites them.
@@ -30,6 +37,11 @@ export async function restorePrefix(
   store: Store,
   o: { maxTokens: number; tailEnds: number[]; logger: KvLogger },
 ): Promise<{ restored: number; source: RestoreSource }> {
+  const foreign = taint.get(gen);
+  if (foreign && foreign !== ctx.salt) {
+    await gen.rewindTo(0); // another conversation's imported KV: nothing of it may serve this one
+    taint.delete(gen);
+  }
   const live = commonPrefix(gen.tokens, log, o.maxTokens);
   if (Math.min(storedPrefix(log, ctx, store.blocks, o.tailEnds), o.maxTokens) > live) {
     const plan = await planRestore(log, ctx, store.blocks, {
@@ -40,6 +52,8 @@ export async function restorePrefix(
     if (plan.bad.length) store.blocks.drop(plan.bad);
     if (plan.kv && plan.restoredTokens > live) {
       await gen.restoreKv([plan.kv], { transfer: true }); // one buffer per layer, moved, not copied
+      if (ctx.salt) taint.set(gen, ctx.salt);
+      else taint.delete(gen);
       store.blocks.touch(plan.used);
       return { restored: plan.restoredTokens, source: 'store' };
     }

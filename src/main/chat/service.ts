@@ -3,10 +3,9 @@
 // continues the same token log.
 import type { Engine } from '../engine/index.ts';
 import { type CodecName } from '../kv/codec/types.ts';
-import { DEFAULT_BLOCK_SIZE, type KvLogger, modelKvContext } from '../kv/context.ts';
+import { DEFAULT_BLOCK_SIZE, type KvLogger } from '../kv/context.ts';
 import { budgetBytes } from '../kv/budget.ts';
-import { chainFor } from '../kv/hash.ts';
-import { storedPrefix } from '../kv/resume.ts';
+import { storedChain } from '../kv/resume.ts';
 import {
   exportBundle,
   exportJsonText,
@@ -18,9 +17,12 @@ import type { Store } from '../store/store.ts';
 import type { SearchHit } from '../store/search.ts';
 import type { ExportFormat } from '../../shared/vocabulary.ts';
 import type { Conversation, Message, Sampling } from '../store/types.ts';
+import { type CacheOrigin, cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import type { RestoreSource } from './restore.ts';
 import { EngineSession } from './session.ts';
+import { usableLog } from './token-log.ts';
 import { runTurn, type TurnSpec } from './turn.ts';
+import { type VerifyResult, verifyImportedCache } from './verify-cache.ts';
 import { ChatError, type NewConversationInput, type TurnHandlers, type TurnOutcome, errorInfo } from './types.ts';
 
 /** What ChatService.warmUp did: the engine now holds `restoredTokens` of the conversation's log. */
@@ -64,6 +66,8 @@ export interface ConversationCacheInfo {
   totalTokens: number;
   storedBytes: number;
   rawBytes: number;
+  /** Where the cache came from: 'file' means imported and not verified (the UI says so). */
+  origin: CacheOrigin;
 }
 
 export class ChatService {
@@ -166,11 +170,12 @@ export class ChatService {
       if (ticket !== this.warmTicket) return { restoredTokens: 0, source: 'none', ms: 0, superseded: true };
       const engine = this.session.engine;
       const conv = this.store.conversations.require(conversationId);
-      const log = conv.activeLeafId ? this.store.messages.tokenLog(conv.activeLeafId) : null;
+      const stored = conv.activeLeafId ? this.store.messages.tokenLog(conv.activeLeafId) : null;
+      const log = engine ? usableLog(stored, engine.info.vocabSize, this.logger) : null;
       if (!engine || !log?.length) return { restoredTokens: 0, source: 'none', ms: 0 };
       const t0 = performance.now();
       try {
-        const r = await this.session.ensurePrefix(log, modelKvContext(engine.info, conv.codec, this.blockSize), {
+        const r = await this.session.ensurePrefix(log, conversationKvContext(engine.info, conv, this.blockSize), {
           owner: conversationId,
           maxTokens: log.length,
           tailEnds: [log.length],
@@ -252,12 +257,13 @@ export class ChatService {
   cacheInfo(conversationId: string): ConversationCacheInfo {
     const c = this.store.conversations.require(conversationId);
     const log = this.store.messages.tokenLog(c.activeLeafId) ?? [];
-    const info = { cachedTokens: 0, totalTokens: log.length, storedBytes: 0, rawBytes: 0 };
+    const info = { cachedTokens: 0, totalTokens: log.length, storedBytes: 0, rawBytes: 0, origin: cacheOrigin(c) };
     const engine = this.session.engine;
     if (!engine || log.length === 0) return info;
-    const ctx = modelKvContext(engine.info, c.codec, this.blockSize);
-    info.cachedTokens = storedPrefix(log, ctx, this.store.blocks);
-    for (const b of chainFor(log.slice(0, info.cachedTokens), this.blockSize, ctx.extra)) {
+    const ctx = conversationKvContext(engine.info, c, this.blockSize);
+    const chain = storedChain(log, ctx, this.store.blocks);
+    info.cachedTokens = chain.length ? chain[chain.length - 1]!.start + chain[chain.length - 1]!.count : 0;
+    for (const b of chain) {
       const i = this.store.blocks.info(b.hash);
       if (i) {
         info.storedBytes += i.storedBytes;
@@ -303,6 +309,18 @@ export class ChatService {
 
   importFile(bytes: Uint8Array): ImportOutcome {
     return importFile(this.store, bytes);
+  }
+
+  /**
+   * Checks a cache imported from a file against a local recomputation and replaces the blocks that
+   * differ (verify-cache.ts); marks the conversation verified. Queued like a turn.
+   */
+  verifyImportedCache(conversationId: string, signal?: AbortSignal): Promise<VerifyResult> {
+    return this.session.withLock(async () => {
+      const engine = this.session.requireEngine();
+      const d = { store: this.store, engine, blockSize: this.blockSize, logger: this.logger, signal };
+      return verifyImportedCache(d, conversationId);
+    });
   }
 
   async close(): Promise<void> {

@@ -3,16 +3,18 @@
 // commit the reply with its token ids and blocks in one transaction.
 import { randomUUID } from 'node:crypto';
 import type { Engine, Generator } from '../engine/index.ts';
-import { type KvContext, type KvLogger, modelKvContext } from '../kv/context.ts';
+import type { KvContext, KvLogger } from '../kv/context.ts';
 import { storedPrefix } from '../kv/resume.ts';
 import { type SnapshotResult, snapshotRange } from '../kv/snapshot.ts';
 import type { Store } from '../store/store.ts';
 import type { Conversation, Message } from '../store/types.ts';
 import { isDefaultTitle, titleFrom } from '../../shared/title.ts';
 import type { CacheNote } from '../../shared/vocabulary.ts';
+import { cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import { type TurnLog, buildTurnLog } from './prompt.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
 import type { EngineSession, PrefixReport } from './session.ts';
+import { usableLog } from './token-log.ts';
 import type { ChatEvent, TurnHandlers, TurnOutcome, TurnStats } from './types.ts';
 
 export interface TurnDeps {
@@ -39,7 +41,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   const emit = (e: ChatEvent) => h.onEvent?.(e);
   const t0 = performance.now();
   const engine = d.session.requireEngine();
-  const ctx = modelKvContext(engine.info, spec.conv.codec, d.blockSize);
+  const ctx = conversationKvContext(engine.info, spec.conv, d.blockSize);
   const maxTokens = spec.conv.sampling.maxTokens ?? DEFAULT_MAX_TOKENS;
 
   // 1. the exact token log this reply follows (invariant 1)
@@ -47,7 +49,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
     d.logger.warn('chat: conversation was cached with another model; its blocks cannot be reused, prefilling', {
       conversationId: spec.conv.id,
     });
-  const turn = await tokenLogFor(d.store, engine, spec, maxTokens);
+  const turn = await tokenLogFor(d, engine, spec, maxTokens, h.signal);
   const N = turn.log.length;
 
   // 2. the engine holds the longest available prefix (at most N-1: the last token must run to give
@@ -109,6 +111,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
     contextTokens: full.length,
     contextLength: engine.info.contextLength,
     restoreSource: prefix.source,
+    cacheOrigin: cacheOrigin(spec.conv),
     historyTokens: turn.historyTokens,
     temperature: sampling.greedy ? 0 : (sampling.temperature ?? 1),
   };
@@ -132,9 +135,19 @@ interface TurnTokens extends TurnLog {
   userId: string;
 }
 
-async function tokenLogFor(store: Store, engine: Engine, spec: TurnSpec, maxTokens: number): Promise<TurnTokens> {
+async function tokenLogFor(
+  d: TurnDeps,
+  engine: Engine,
+  spec: TurnSpec,
+  maxTokens: number,
+  signal?: AbortSignal,
+): Promise<TurnTokens> {
+  const { store } = d;
   const info = engine.info;
-  const existingLog = spec.existingUser ? store.messages.tokenLog(spec.existingUser.id) : null;
+  // logs with ids the model does not have (a foreign import) count as absent: re-rendered from the text
+  const existingLog = spec.existingUser
+    ? usableLog(store.messages.tokenLog(spec.existingUser.id), info.vocabSize, d.logger)
+    : null;
   if (spec.existingUser && existingLog && existingLog.length < info.contextLength) {
     const u = spec.existingUser;
     const history = u.logReset ? 0 : existingLog.length - (u.tokenIds?.length ?? 0);
@@ -152,7 +165,7 @@ async function tokenLogFor(store: Store, engine: Engine, spec: TurnSpec, maxToke
   }
   const path = store.messages.path(spec.parentId);
   const history = path.slice(store.messages.contextWindow(path).start);
-  const prevLog = spec.parentId ? store.messages.tokenLog(spec.parentId) : [];
+  const prevLog = spec.parentId ? usableLog(store.messages.tokenLog(spec.parentId), info.vocabSize, d.logger) : [];
   const userId = spec.existingUser?.id ?? randomUUID();
   const t = await buildTurnLog(engine, {
     systemPrompt: spec.conv.systemPrompt,
@@ -162,6 +175,7 @@ async function tokenLogFor(store: Store, engine: Engine, spec: TurnSpec, maxToke
     prevLog,
     contextLength: info.contextLength,
     reserve: Math.min(maxTokens, Math.floor(info.contextLength / 4)),
+    signal,
   });
   const N = t.log.length;
   // a partial tail block is stored where the previous save ended: the parent's log end

@@ -6,12 +6,13 @@
 //  3 (written now): as 2; quantized bodies start with a key-transform record (codec/quant.ts: keys
 //     quantized with RoPE undone). The header layout and the exact body are the same in all three.
 import { type KeyRotation, type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../engine/kv-types.ts';
-import { decodeExactInto, encodeExact } from './codec/exact.ts';
-import { decodeQuantInto, encodeQuant } from './codec/quant.ts';
+import { decodeExactInto, encodeExact, exactBodyBytes } from './codec/exact.ts';
+import { decodeQuantInto, encodeQuant, quantBodyBytes, zstdFrame } from './codec/quant.ts';
 import { type KvTarget, layerElems, newTarget } from './codec/tensors.ts';
 import type { CodecName } from './codec/types.ts';
 import { CHECKSUMS } from './checksum.ts';
 import type { BlockHash, BlockKind } from './hash.ts';
+import { ZstdBoundError, checkZstdBound } from './zstd-bound.ts';
 
 const MAGIC = 0x42564b52; // 'RKVB' little-endian
 /** The version written; readHeader accepts every version in CHECKSUMS. */
@@ -20,7 +21,7 @@ const HEADER = 60;
 const CODECS: CodecName[] = ['exact', 'int8', 'int4'];
 const DTYPES: KvDtype[] = ['float32', 'float16'];
 
-export type BlockErrorReason = 'truncated' | 'checksum' | 'header' | 'mismatch' | 'body';
+export type BlockErrorReason = 'truncated' | 'checksum' | 'header' | 'mismatch' | 'body' | 'bomb';
 export class BlockError extends Error {
   constructor(
     readonly reason: BlockErrorReason,
@@ -113,6 +114,40 @@ export function readHeader(data: Uint8Array): BlockHeader {
     hash: b.subarray(24, 56).toString('hex') as BlockHash,
     bodyBytes: bodyLen,
   };
+}
+
+/** Bytes the body of a block with this header decompresses to (what its layout and codec imply). */
+export function bodyRawBytes(h: BlockHeader): number {
+  if (h.codec === 'exact') return exactBodyBytes(h.layout, h.count);
+  return quantBodyBytes(h.layout, h.count, h.codec === 'int8' ? 8 : 4);
+}
+
+/**
+ * readHeader, then proves from the zstd headers alone (nothing is decompressed) that the body cannot
+ * inflate past the size its header implies: an imported block is refused here, not when a chat opens.
+ */
+export function checkBlock(data: Uint8Array): BlockHeader {
+  const h = readHeader(data);
+  const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength).subarray(HEADER, HEADER + h.bodyBytes);
+  try {
+    checkZstdBound(h.codec === 'exact' ? body : zstdFrame(body, h.version), bodyRawBytes(h));
+  } catch (err) {
+    throw new BlockError(err instanceof ZstdBoundError && err.bomb ? 'bomb' : 'body', (err as Error).message);
+  }
+  return h;
+}
+
+/**
+ * The same block under another identity (an imported block re-keyed with its conversation's cache salt):
+ * the header's hash is rewritten and the checksum recomputed; the body is untouched.
+ */
+export function rekeyBlock(data: Uint8Array, hash: BlockHash): Buffer {
+  const h = readHeader(data);
+  const out = Buffer.from(data);
+  out.write(hash, 24, 32, 'hex');
+  const sum = CHECKSUMS[h.version]!;
+  sum.write(out.subarray(0, HEADER + h.bodyBytes), out.subarray(HEADER + h.bodyBytes));
+  return out;
 }
 
 export interface BlockExpectation {

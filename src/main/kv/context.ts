@@ -16,6 +16,13 @@ export interface KvContext {
   rope: KeyRotation | null;
   /** Digest of the extra keys, computed once. */
   extra: Buffer;
+  /** The conversation's cache salt (its blocks came from a file), or null. */
+  salt: string | null;
+  /**
+   * With a salt: the unsalted digest. Restore prefers a locally computed block (this chain) over the
+   * imported one at each position; what is saved still goes under `extra`.
+   */
+  localExtra: Buffer | null;
 }
 
 export function kvContext(o: {
@@ -24,6 +31,7 @@ export function kvContext(o: {
   codec: CodecName;
   blockSize?: number;
   rope?: KeyRotation | null;
+  salt?: string | null;
 }): KvContext {
   const blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > 4096)
@@ -35,6 +43,8 @@ export function kvContext(o: {
     blockSize,
     rope: o.rope ?? null,
     extra: extraKeysDigest(o),
+    salt: o.salt || null,
+    localExtra: o.salt ? extraKeysDigest({ ...o, salt: null }) : null,
   };
 }
 
@@ -43,8 +53,9 @@ export function modelKvContext(
   model: { fingerprint: string; layout: KvLayout; rope: KeyRotation | null },
   codec: CodecName,
   blockSize?: number,
+  salt?: string | null,
 ): KvContext {
-  return kvContext({ fingerprint: model.fingerprint, layout: model.layout, rope: model.rope, codec, blockSize });
+  return kvContext({ fingerprint: model.fingerprint, layout: model.layout, rope: model.rope, codec, blockSize, salt });
 }
 
 export interface KvLogger {

@@ -27,12 +27,19 @@ export interface ExtraKeys {
   fingerprint: string;
   layout: KvLayout;
   codec: CodecName;
+  /**
+   * vLLM's cache_salt: blocks imported from a file are keyed with a per-import salt, so their chain
+   * shares no hash with any locally computed block and they restore only into the conversation they came
+   * with. Absent (null) for local blocks, whose hashes are unchanged by this key.
+   */
+  salt?: string | null;
 }
 
 /** Canonical digest of the extra keys; computed once per conversation/model, reused per block. */
 export function extraKeysDigest(k: ExtraKeys): Buffer {
   const { numLayers, numKvHeads, headDim, dtype } = k.layout;
-  const s = `reprise-kv/1|fp=${k.fingerprint}|dtype=${dtype}|L=${numLayers}|H=${numKvHeads}|D=${headDim}|codec=${k.codec}`;
+  let s = `reprise-kv/1|fp=${k.fingerprint}|dtype=${dtype}|L=${numLayers}|H=${numKvHeads}|D=${headDim}|codec=${k.codec}`;
+  if (k.salt) s += `|salt=${k.salt}`;
   return createHash('sha256').update(s).digest();
 }
 

@@ -38,7 +38,12 @@ export interface RestoreOptions {
   logger: KvLogger;
 }
 
-/** Candidate blocks in walk order: every full block; tails are tried where the full chain stops. */
+/**
+ * Candidate blocks in walk order: every full block; tails are tried where the full chain stops. With a
+ * salted context (a cache imported from a file) each position has two candidates, the locally computed
+ * block (unsalted chain) and the imported one (salted chain); the local one is preferred. A block's KV
+ * depends only on the tokens up to it, so the two chains can be mixed position by position.
+ */
 function* walk(
   log: number[],
   ctx: KvContext,
@@ -46,19 +51,23 @@ function* walk(
   present: (b: ChainBlock) => boolean,
 ): Generator<ChainBlock> {
   const B = ctx.blockSize;
-  let parent = ROOT_HASH;
+  const extras = ctx.localExtra ? [ctx.localExtra, ctx.extra] : [ctx.extra];
+  const parents = extras.map(() => ROOT_HASH);
+  const pick = (kind: 'full' | 'tail', start: number, end: number): ChainBlock[] =>
+    extras.map((extra, i) => ({
+      hash: hashBlock(parents[i]!, log.slice(start, end), extra, kind),
+      parentHash: parents[i]!,
+      kind,
+      start,
+      count: end - start,
+    }));
   for (let start = 0; ; start += B) {
     if (start + B <= log.length) {
-      const full: ChainBlock = {
-        hash: hashBlock(parent, log.slice(start, start + B), ctx.extra, 'full'),
-        parentHash: parent,
-        kind: 'full',
-        start,
-        count: B,
-      };
-      if (present(full)) {
-        yield full;
-        parent = full.hash;
+      const cands = pick('full', start, start + B);
+      const hit = cands.find(present);
+      if (hit) {
+        yield hit;
+        cands.forEach((c, i) => (parents[i] = c.hash));
         continue;
       }
     }
@@ -67,16 +76,10 @@ function* walk(
       .filter((e) => e > start && e < start + B && e <= log.length)
       .sort((a, b) => b - a);
     for (const e of ends) {
-      const tail: ChainBlock = {
-        hash: hashBlock(parent, log.slice(start, e), ctx.extra, 'tail'),
-        parentHash: parent,
-        kind: 'tail',
-        start,
-        count: e - start,
-      };
-      if (present(tail)) {
+      const tail = pick('tail', start, e).find(present);
+      if (tail) {
         yield tail;
-        break;
+        return;
       }
     }
     return;
@@ -185,7 +188,17 @@ export function storedPrefix(
   source: Pick<BlockSource, 'hasBlock'>,
   tailEnds: number[] = [log.length],
 ): number {
-  let n = 0;
-  for (const b of walk(log, ctx, tailEnds, (x) => source.hasBlock(x.hash))) n = b.start + b.count;
-  return n;
+  const chain = storedChain(log, ctx, source, tailEnds);
+  const last = chain[chain.length - 1];
+  return last ? last.start + last.count : 0;
+}
+
+/** The stored blocks that cover `log`'s restorable prefix, in order, by presence only. */
+export function storedChain(
+  log: number[],
+  ctx: KvContext,
+  source: Pick<BlockSource, 'hasBlock'>,
+  tailEnds: number[] = [log.length],
+): ChainBlock[] {
+  return [...walk(log, ctx, tailEnds, (x) => source.hasBlock(x.hash))];
 }

@@ -1,4 +1,4 @@
-// The local API's records (migration 4): prompt-cache entries that own the blocks a request saved, and
+// The local API's records (migration 6): prompt-cache entries that own the blocks a request saved, and
 // stored Responses-API responses with their chain and exact token log.
 import type { NewBlock } from '../kv/block-store.ts';
 import type { Db } from './database.ts';

@@ -68,6 +68,23 @@ export class BlockRepo implements BlockSource, EvictableIndex {
     }
   }
 
+  /**
+   * Rewrites a stored block's payload in place (same identity, references kept): verification replaces
+   * an imported block whose KV differs from a local recomputation. False when the block is not stored.
+   */
+  replaceData(hash: BlockHash, data: Buffer, codec: string): boolean {
+    return this.db.transaction(() => {
+      const old = this.db.prepare('SELECT stored_bytes AS b FROM kv_blocks WHERE hash = ?').get(hash) as
+        { b: number } | undefined;
+      if (!old) return false;
+      this.db.prepare('UPDATE kv_blocks SET stored_bytes = ?, codec = ? WHERE hash = ?').run(data.length, codec, hash);
+      this.db.prepare('UPDATE kv_block_data SET data = ? WHERE hash = ?').run(data, hash);
+      // kv_usage is kept by insert/delete triggers only
+      this.db.prepare('UPDATE kv_usage SET stored_bytes = stored_bytes + ? WHERE id = 1').run(data.length - old.b);
+      return true;
+    })();
+  }
+
   /** References `hashes` from a message (idempotent). Hashes not stored are skipped: a block can be evicted or dropped at any time. */
   addRefs(messageId: string, hashes: readonly string[]): void {
     const st = this.db.prepare(

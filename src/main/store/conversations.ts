@@ -14,6 +14,8 @@ interface Row {
   sampling: string;
   codec: CodecName;
   active_leaf_id: string | null;
+  cache_salt: string | null;
+  cache_verified_at: number | null;
 }
 
 function fromRow(r: Row): Conversation {
@@ -29,6 +31,8 @@ function fromRow(r: Row): Conversation {
     sampling: parsed.success ? parsed.data : {},
     codec: r.codec,
     activeLeafId: r.active_leaf_id,
+    cacheSalt: r.cache_salt,
+    cacheVerifiedAt: r.cache_verified_at,
   };
 }
 
@@ -141,6 +145,23 @@ export class ConversationRepo {
 
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM conversations').get() as { n: number }).n;
+  }
+
+  /** Marks the conversation's cache as imported from a file, keyed with `salt` (null: computed here). */
+  setCacheSalt(id: string, salt: string | null): void {
+    this.mustChange(
+      this.db.prepare('UPDATE conversations SET cache_salt = ?, cache_verified_at = NULL WHERE id = ?').run(salt, id)
+        .changes,
+      id,
+    );
+  }
+
+  /** Records that the imported cache was checked against a local recomputation. */
+  setCacheVerified(id: string, at: number): void {
+    this.mustChange(
+      this.db.prepare('UPDATE conversations SET cache_verified_at = ? WHERE id = ?').run(at, id).changes,
+      id,
+    );
   }
 
   private mustChange(changes: number, id: string) {

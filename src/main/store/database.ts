@@ -1,22 +1,63 @@
 // Opening the database: refuse a newer schema before touching anything (no WAL switch, no writes),
-// then WAL + foreign keys + migrations.
+// check its integrity, then WAL + foreign keys + migrations. The data folder is created 0700 and the
+// database file kept 0600 (it holds every conversation); deleted rows are overwritten (secure_delete),
+// so a deleted conversation's text does not linger in free pages.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LATEST_VERSION, SchemaTooNewError, migrate, schemaVersion } from './migrations/index.ts';
 
 export type Db = Database.Database;
 
-export function openDatabase(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+/** `PRAGMA quick_check` found damage at start-up: say so now, not when a chat fails to open later. */
+export class DatabaseDamagedError extends Error {
+  readonly title = 'The Reprise database is damaged';
+  override readonly cause: string;
+  readonly suggestion: string;
+  constructor(
+    readonly file: string,
+    problems: string[],
+  ) {
+    const cause = `SQLite's integrity check of ${file} reports: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`;
+    const suggestion =
+      'Reprise did not modify it. Export what can still be read with `npm run cli -- export --data <folder> --skip-check --out conversations.json`, then move the damaged file aside and start again (import the export into the new database).';
+    super(`The Reprise database is damaged: ${cause}. ${suggestion}`);
+    this.name = 'DatabaseDamagedError';
+    this.cause = cause;
+    this.suggestion = suggestion;
+  }
+}
+
+/** Owner-only: nobody else on the machine reads the conversations. No-op where modes do not apply. */
+function ownerOnly(path: string, mode: number): void {
+  if (process.platform === 'win32') return;
+  try {
+    chmodSync(path, mode);
+  } catch {
+    // a file system without modes (or a file owned by someone else): nothing more we can do
+  }
+}
+
+export function openDatabase(file: string, o: { skipIntegrityCheck?: boolean } = {}): Db {
+  if (file !== ':memory:') {
+    const created = mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    if (created) ownerOnly(dirname(file), 0o700);
+    if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+    ownerOnly(file, 0o600); // SQLite gives its -wal and -shm files the database's mode
+  }
   const db = new Database(file);
   try {
     const v = schemaVersion(db);
     if (v > LATEST_VERSION) throw new SchemaTooNewError(v, LATEST_VERSION);
+    if (file !== ':memory:' && !o.skipIntegrityCheck) {
+      const problems = (db.pragma('quick_check(20)') as Array<{ quick_check: string }>).map((r) => r.quick_check);
+      if (problems.length !== 1 || problems[0] !== 'ok') throw new DatabaseDamagedError(file, problems);
+    }
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable at checkpoints, never corrupt
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    db.pragma('secure_delete = ON');
     // Checkpoints are the Store's job, once writes pause (store.ts). SQLite's automatic one runs inside
     // whichever commit crosses its threshold; at 64 MB it is only a safety net.
     db.pragma('wal_autocheckpoint = 16384');

@@ -156,6 +156,18 @@ export class MessageRepo {
   }
 
   /** The token log that was in the model after `leafId` (null if a message on the way never ran). */
+  /** Ids of the conversation's messages with no reply: the ends of its branches. */
+  leaves(conversationId: string): string[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT id FROM messages m WHERE conversation_id = ?
+           AND NOT EXISTS (SELECT 1 FROM messages c WHERE c.parent_id = m.id) ORDER BY n`,
+        )
+        .all(conversationId) as Array<{ id: string }>
+    ).map((r) => r.id);
+  }
+
   tokenLog(leafId: string | null): number[] | null {
     const path = this.path(leafId);
     let start = 0;

@@ -40,9 +40,9 @@ export class Store {
   }
 
   /** Opens `<dir>/reprise.db` (or a file path ending in .db, or ':memory:'). */
-  static open(dirOrFile: string, o: { checkpointIdleMs?: number } = {}): Store {
+  static open(dirOrFile: string, o: { checkpointIdleMs?: number; skipIntegrityCheck?: boolean } = {}): Store {
     const file = dirOrFile === ':memory:' || dirOrFile.endsWith('.db') ? dirOrFile : join(dirOrFile, DB_FILE);
-    return new Store(openDatabase(file), o.checkpointIdleMs);
+    return new Store(openDatabase(file, o), o.checkpointIdleMs);
   }
 
   transaction<T>(fn: () => T): T {

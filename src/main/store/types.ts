@@ -20,6 +20,10 @@ export interface Conversation {
   sampling: Sampling;
   codec: CodecName;
   activeLeafId: string | null;
+  /** Set when the KV cache came from an imported file: its blocks are keyed with this salt (kv/hash.ts). */
+  cacheSalt: string | null;
+  /** When the imported cache was checked against a local recomputation (null: not verified). */
+  cacheVerifiedAt: number | null;
 }
 
 export interface Message {

@@ -1,5 +1,5 @@
 /** Serves the built renderer from one folder, never outside it, with the app's security headers. */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
@@ -30,9 +30,18 @@ export function contentSecurityPolicy(wsOrigin: string): string {
   ].join('; ');
 }
 
-export function staticFiles(root: string, csp: () => string) {
+/**
+ * `hostAllowed` (the loopback names, see host-check.ts) refuses requests that name another host: a
+ * rebound DNS name must not be served the app. Symbolic links are followed only within the folder.
+ */
+export function staticFiles(root: string, csp: () => string, hostAllowed: (host: string | undefined) => boolean) {
   const base = normalize(root + sep);
+  let realBase: string | null = null;
   return (req: IncomingMessage, res: ServerResponse): void => {
+    if (!hostAllowed(req.headers.host)) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end('Misdirected request: open Reprise at 127.0.0.1');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();
       return;
@@ -52,6 +61,11 @@ export function staticFiles(root: string, csp: () => string) {
     }
     let size: number;
     try {
+      realBase ??= normalize(realpathSync(root) + sep);
+      if (!realpathSync(file).startsWith(realBase)) {
+        res.writeHead(403).end();
+        return;
+      }
       const st = statSync(file);
       if (!st.isFile()) throw new Error('not a file');
       size = st.size;

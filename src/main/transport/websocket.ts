@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerMessage } from '../../shared/contract.ts';
 import { connect, type Service } from '../service/dispatcher.ts';
+import { isLoopbackHost } from './host-check.ts';
 import { contentSecurityPolicy, staticFiles } from './static-files.ts';
 
 export const RPC_PATH = '/rpc';
@@ -39,8 +40,13 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   const token = opts.token ?? randomBytes(24).toString('base64url');
   let origin = '';
   const allowedOrigins = new Set<string>();
+  let port = 0;
   const server: Server = createServer(
-    staticFiles(opts.rendererDir, () => contentSecurityPolicy(origin.replace(/^http/, 'ws'))),
+    staticFiles(
+      opts.rendererDir,
+      () => contentSecurityPolicy(origin.replace(/^http/, 'ws')),
+      (host) => isLoopbackHost(host, port),
+    ),
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
@@ -51,6 +57,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (url.pathname !== RPC_PATH) return refuse(404, 'Not Found');
+    if (!isLoopbackHost(req.headers.host, port)) return refuse(421, 'Misdirected Request');
     // Browsers always send Origin; a page from anywhere else must not reach the contract.
     if (reqOrigin !== undefined && !allowedOrigins.has(reqOrigin)) return refuse(403, 'Forbidden');
     if (!sameToken(url.searchParams.get('token'), token)) return refuse(401, 'Unauthorized');
@@ -61,7 +68,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   origin = `http://127.0.0.1:${port}`;
   allowedOrigins.add(origin).add(`http://localhost:${port}`);
 

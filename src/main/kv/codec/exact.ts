@@ -18,6 +18,11 @@ export async function encodeExact(layers: LayerKv[], layout: KvLayout): Promise<
   return zstdCompress(shuffle(raw, es));
 }
 
+/** Decompressed size of an exact body: every layer's key and value for `count` tokens. */
+export function exactBodyBytes(layout: KvLayout, count: number): number {
+  return layout.numLayers * 2 * layerElems(layout, count) * elemSize(layout.dtype);
+}
+
 /**
  * Decompresses, then un-shuffles each element straight into its final place in the target (the shuffled
  * byte planes are read in place: no unshuffled copy, no per-block tensors).
@@ -32,9 +37,8 @@ export async function decodeExactInto(
   const { numLayers: L, numKvHeads: H, headDim: D } = layout;
   const n = count;
   const per = layerElems(layout, n);
-  const raw = await zstdDecompress(body);
   const N = L * 2 * per; // elements
-  if (raw.length !== N * es) throw new Error(`exact body holds ${raw.length} bytes, expected ${N * es}`);
+  const raw = await zstdDecompress(body, N * es);
   const { cap, at } = target;
   const rows = Math.min(n, target.limit);
   // Fast path: read the byte planes a 32-bit word (4 elements) at a time and transpose 4x4 bytes in

@@ -148,6 +148,18 @@ export async function encodeQuant(
   return out;
 }
 
+/** Decompressed size of a quantized body: parameter count, fp16 (min, scale) pairs, packed codes. */
+export function quantBodyBytes(layout: KvLayout, count: number, bits: QuantBits): number {
+  const { numLayers: L, numKvHeads: H, headDim: D } = layout;
+  const total = L * 2 * layerElems(layout, count);
+  return 4 + L * (H * D + count) * 2 * 2 + (bits === 8 ? total : Math.ceil(total / 2));
+}
+
+/** The zstd frame inside a quantized body (v3 bodies start with the key-transform record). */
+export function zstdFrame(body: Uint8Array, version: number): Uint8Array {
+  return version >= 3 ? body.subarray(RECORD) : body;
+}
+
 /** The key rotation a v3 body's record names (null: none); throws on a record no encoder writes. */
 function readRecord(body: Uint8Array, headDim: number): KeyRotation | null {
   if (body.length < RECORD) throw new Error('quantized body is shorter than its key-transform record');
@@ -181,13 +193,10 @@ export async function decodeQuantInto(
   const n = count;
   const per = layerElems(layout, n);
   const rope = where.version >= 3 ? readRecord(compressed, D) : null;
-  const body = await zstdDecompress(where.version >= 3 ? compressed.subarray(RECORD) : compressed);
   const expectPrm = L * (H * D + n) * 2;
-  const total = L * 2 * per;
-  const codeBytes = bits === 8 ? total : Math.ceil(total / 2);
-  if (body.length < 4 || body.readUInt32LE(0) !== expectPrm || body.length !== 4 + expectPrm * 2 + codeBytes) {
-    throw new Error(`quantized body has ${body.length} bytes, expected ${4 + expectPrm * 2 + codeBytes}`);
-  }
+  const body = await zstdDecompress(zstdFrame(compressed, where.version), quantBodyBytes(layout, count, bits));
+  if (body.readUInt32LE(0) !== expectPrm)
+    throw new Error(`quantized body names ${body.readUInt32LE(0)} parameters, expected ${expectPrm}`);
   const prmRaw = unshuffle(body.subarray(4, 4 + expectPrm * 2), 2);
   const prm = new Uint16Array(prmRaw.buffer, prmRaw.byteOffset, expectPrm);
   const packed = body.subarray(4 + expectPrm * 2);

@@ -4,12 +4,13 @@
 // Layout: "RPRSBNDL" | u32 version | u32 manifest length | manifest (UTF-8 JSON) | block payloads | sha256(all before)
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { BlockError, readHeader } from '../../kv/block-format.ts';
+import { BlockError, bodyRawBytes, checkBlock } from '../../kv/block-format.ts';
 import type { NewBlock } from '../../kv/block-store.ts';
 import { CODEC_NAMES } from '../../kv/codec/types.ts';
 import { asBlockHash } from '../../kv/hash.ts';
 import type { Store } from '../store.ts';
 import type { ErrorCode } from '../../../shared/vocabulary.ts';
+import { newCacheSalt, saltBlocks } from './bundle-salt.ts';
 import { ImportError, describeZodError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { readJson } from './read-json.ts';
@@ -132,8 +133,14 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
   if (!digest.equals(b.subarray(b.length - 32)))
     throw bad('file checksum mismatch: the file is truncated or was modified');
   const mlen = b.readUInt32LE(12);
-  if (mlen > LIMITS.maxManifestBytes || 16 + mlen > b.length - 32)
-    throw bad(`manifest length ${mlen} does not fit in the file`);
+  if (16 + mlen > b.length - 32) throw bad(`its header gives a ${mlen}-byte manifest, longer than the file`);
+  if (mlen > LIMITS.maxManifestBytes)
+    throw new ImportError(
+      'The Reprise bundle is too large to import',
+      `its manifest (the conversation's text and block list) is ${mlen} bytes; the limit is ${LIMITS.maxManifestBytes} bytes`,
+      'Split the conversation: export a shorter branch, or export it as JSON.',
+      'importTooLarge',
+    );
   const raw = readJson(b.subarray(16, 16 + mlen), LIMITS.maxManifestBytes, 'The bundle manifest');
   const r = manifestSchema.safeParse(raw);
   if (!r.success) throw bad(`manifest: ${describeZodError(r.error)}`, 'importSchema');
@@ -161,12 +168,25 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
     if (createHash('sha256').update(data).digest('hex') !== e.sha256)
       throw bad(`${where}: data does not match its checksum (tampered or damaged)`);
     try {
-      const h = readHeader(data);
+      // checkBlock proves from the zstd headers that the body cannot inflate past its stated size
+      const h = checkBlock(data);
       if (h.hash !== e.hash || h.start !== e.start || h.count !== e.count || h.kind !== e.kind || h.codec !== e.codec)
         throw new BlockError('mismatch', 'header disagrees with the manifest');
+      if (bodyRawBytes(h) > LIMITS.maxBlockRawBytes)
+        throw new BlockError(
+          'header',
+          `its header implies ${bodyRawBytes(h)} bytes of KV, over the ${LIMITS.maxBlockRawBytes}-byte limit`,
+        );
     } catch (err) {
+      if (err instanceof BlockError && err.reason === 'bomb') throw bad(`${where}: ${err.message}`, 'importBundleBomb');
       throw bad(`${where}: ${(err as Error).message}`);
     }
+    // blocks are keyed by the model that made them: one naming another model than the manifest would
+    // restore where the conversation says its cache cannot be reused
+    if (e.fingerprint !== manifest.modelFingerprint)
+      throw bad(
+        `${where} was made by another model than the bundle's conversation (fingerprint ${e.fingerprint.slice(0, 12)}…)`,
+      );
     for (const m of e.messageIds)
       if (!messageIds.has(m)) throw bad(`${where} is referenced by unknown message ${JSON.stringify(m)}`);
     blocks.push({
@@ -186,11 +206,18 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
   return { manifest, blocks, owners };
 }
 
-/** Validates everything first, then writes conversation + blocks + references in one transaction. */
+/**
+ * Validates everything first, then writes conversation + blocks + references in one transaction. The
+ * blocks are re-keyed with a fresh cache salt (bundle-salt.ts): they serve only this conversation.
+ */
 export function importBundle(store: Store, bytes: Uint8Array): { conversationId: string; importedBlocks: number } {
-  const { manifest, blocks, owners } = parseBundle(bytes);
+  const parsed = parseBundle(bytes);
+  const { manifest } = parsed;
+  const salt = newCacheSalt();
+  const { blocks, owners } = saltBlocks(manifest.conversation, parsed.blocks, parsed.owners, salt, (why) => bad(why));
   return store.transaction(() => {
     const { ids, messageIds } = insertConversations(store, [manifest.conversation]);
+    if (blocks.length) store.conversations.setCacheSalt(ids[0]!, salt);
     let imported = 0;
     for (const [i, blk] of blocks.entries()) {
       const had = store.blocks.hasBlock(blk.hash);

@@ -37,8 +37,9 @@ export function looksLikeChatGpt(data: unknown): boolean {
   );
 }
 
+/** Seconds -> ms; a time outside what a Date can hold (±8.64e15 ms) or not positive falls back. */
 const ms = (t: number | null | undefined, fallback: number) =>
-  typeof t === 'number' && Number.isFinite(t) && t > 0 ? Math.round(t * 1000) : fallback;
+  typeof t === 'number' && Number.isFinite(t) && t > 0 && t * 1000 <= 8.64e15 ? Math.round(t * 1000) : fallback;
 
 export function convertChatGpt(data: unknown): ConversationExport[] {
   const r = chatgptSchema.safeParse(data);
@@ -50,10 +51,25 @@ export function convertChatGpt(data: unknown): ConversationExport[] {
       'importSchema',
     );
   const now = Date.now();
-  return r.data.map((c, ci) => {
+  const tree = (ci: number, cause: string) =>
+    new ImportError(
+      'The ChatGPT export has a broken message tree',
+      `conversation ${ci}: ${cause}`,
+      'Use the conversations.json from an unmodified ChatGPT data export.',
+      'importChatgptTree',
+    );
+  const out = r.data.map((c, ci) => {
     const nodes = Object.values(c.mapping);
     if (nodes.length > LIMITS.maxMessagesPerConversation)
       throw new ImportError('The ChatGPT export is too large', `conversation ${ci} has ${nodes.length} nodes`);
+    // nodes are found by their mapping key (children, parent, current_node): a node whose id is another
+    // key's is a duplicate, and would give two messages one id
+    for (const [key, n] of Object.entries(c.mapping))
+      if (n.id !== key)
+        throw tree(
+          ci,
+          `node ${JSON.stringify(key)} has the id ${JSON.stringify(n.id)} (duplicate or mismatched node ids)`,
+        );
     const created = ms(c.create_time, now);
     let systemPrompt = '';
     const kept = new Map<string, string | null>(); // node id -> kept ancestor (or itself if kept)
@@ -76,6 +92,7 @@ export function convertChatGpt(data: unknown): ConversationExport[] {
     };
     // walk from roots, parents before children, iteratively (deep trees must not overflow the stack)
     const roots = nodes.filter((n) => !n.parent || !c.mapping[n.parent]);
+    if (nodes.length && !roots.length) throw tree(ci, 'no root node: every node has a parent (a cycle)');
     const stack = roots.map((n) => ({ n, anc: null as string | null })).reverse();
     const visited = new Set<string>();
     while (stack.length) {
@@ -102,7 +119,9 @@ export function convertChatGpt(data: unknown): ConversationExport[] {
         if (child) stack.push({ n: child, anc: here });
       }
     }
-    const leaf = c.current_node ? (kept.get(c.current_node) ?? null) : (messages[messages.length - 1]?.id ?? null);
+    // the current node, or (missing, unknown, or with nothing kept above it) the last branch's end
+    const current = c.current_node ? kept.get(c.current_node) : undefined;
+    const leaf = current ?? messages[messages.length - 1]?.id ?? null;
     return {
       id: `chatgpt-${ci}`,
       title: (c.title ?? '').trim() || 'Imported chat',
@@ -117,4 +136,14 @@ export function convertChatGpt(data: unknown): ConversationExport[] {
       messages,
     };
   });
+  // conversations without a single text message (only tool calls, images, hidden nodes) are left out
+  const withText = out.filter((c) => c.messages.length > 0);
+  if (!withText.length)
+    throw new ImportError(
+      'Nothing to import',
+      `none of the ${out.length} ChatGPT conversation(s) holds a text message`,
+      undefined,
+      'importEmpty',
+    );
+  return withText;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { kvContext } from '../../kv/context.ts';
 import { planRestore } from '../../kv/resume.ts';
 import { tokenLog } from '../../kv/synth.testkit.ts';
 import { Store } from '../store.ts';
@@ -79,15 +80,22 @@ test('bundle round-trip: blocks come along and the imported conversation resumes
   assert.ok(r.importedBlocks > 0);
   const nc = dst.conversations.require(r.conversationIds[0]!);
   const log = dst.messages.tokenLog(nc.activeLeafId)!;
-  const plan = await planRestore(log, testCtx, dst.blocks, { logger });
+  // the blocks are keyed with the import's cache salt: they restore into this conversation only
+  assert.match(nc.cacheSalt!, /^[0-9a-f]{32}$/);
+  assert.equal(nc.cacheVerifiedAt, null);
+  const salted = (salt: string | null) => kvContext({ ...testCtx, salt });
+  const plan = await planRestore(log, salted(nc.cacheSalt), dst.blocks, { logger });
   assert.equal(plan.restoredTokens, log.length);
-  // a second import shares the blocks (ref counts), and deleting one copy keeps the other resumable
+  assert.equal((await planRestore(log, testCtx, dst.blocks, { logger })).restoredTokens, 0);
+  // a second import gets its own salt and blocks; deleting one copy keeps the other resumable
   const r2 = importFile(dst, bundle);
-  assert.equal(r2.importedBlocks, 0);
+  assert.equal(r2.importedBlocks, r.importedBlocks);
   dst.conversations.delete(nc.id);
   const nc2 = dst.conversations.require(r2.conversationIds[0]!);
+  assert.notEqual(nc2.cacheSalt, nc.cacheSalt);
   assert.equal(
-    (await planRestore(dst.messages.tokenLog(nc2.activeLeafId)!, testCtx, dst.blocks, { logger })).restoredTokens,
+    (await planRestore(dst.messages.tokenLog(nc2.activeLeafId)!, salted(nc2.cacheSalt), dst.blocks, { logger }))
+      .restoredTokens,
     log.length,
   );
 });

@@ -11,4 +11,6 @@ export const LIMITS = {
   maxTokenIdsPerMessage: 1_000_000,
   maxBlocks: 200_000,
   maxBlockBytes: 256 * 1024 * 1024,
+  /** Decompressed size a block's header may imply (a 4,096-token block of a 70B fp16 model is ~1.3 GB). */
+  maxBlockRawBytes: 2 * 1024 * 1024 * 1024 - 1,
 } as const;

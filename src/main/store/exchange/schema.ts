@@ -10,6 +10,23 @@ import { LIMITS } from './limits.ts';
 export const REPRISE_FORMAT = 'reprise';
 export const REPRISE_VERSION = 1;
 
+/** Turn statistics are a flat record; a deeply nested one would overflow the stack when stored. */
+const MAX_STATS_DEPTH = 8;
+
+/** Nesting depth of a parsed JSON value, without recursion; stops counting past `limit`. */
+export function jsonDepth(v: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > limit) return max;
+    for (const y of Array.isArray(x) ? x : Object.values(x)) stack.push([y, d + 1]);
+  }
+  return max;
+}
+
 const id = z.string().min(1).max(200);
 const time = z.number().int().min(0).max(8.64e15);
 const tokenId = z.number().int().min(0).max(0xffffffff);
@@ -26,8 +43,15 @@ export const messageSchema = z
     contextFromId: id.nullable().optional(),
     tokenEnd: z.number().int().min(0).nullable().optional(),
     stopReason: stopReasonSchema.nullable().optional(),
-    // the one turn-stats schema: stats of another shape are dropped (the message itself still imports)
-    stats: turnStatsSchema.nullable().optional().catch(null),
+    // the one turn-stats schema, after a depth check that names the problem (a deep nest would otherwise
+    // overflow the stack somewhere); stats of another shape are dropped, the message itself still imports
+    stats: z
+      .unknown()
+      .refine((v) => v == null || jsonDepth(v, MAX_STATS_DEPTH) <= MAX_STATS_DEPTH, {
+        message: `is nested more than ${MAX_STATS_DEPTH} levels deep (turn statistics are flat numbers)`,
+      })
+      .pipe(turnStatsSchema.nullable().optional().catch(null))
+      .optional(),
   })
   .strict();
 

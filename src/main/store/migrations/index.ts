@@ -2,11 +2,13 @@ import type { Database } from 'better-sqlite3';
 import { m001 } from './001-conversations.ts';
 import { m002 } from './002-kv-blocks.ts';
 import { m003 } from './003-search.ts';
-import { m004 } from './004-api-entries.ts';
+import { m004 } from './004-cache-origin.ts';
+import { m005 } from './005-fts-secure-delete.ts';
+import { m006 } from './006-api-entries.ts';
 import type { Migration } from './types.ts';
 
 export type { Migration } from './types.ts';
-export const migrations: readonly Migration[] = [m001, m002, m003, m004];
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006];
 export const LATEST_VERSION = migrations.length;
 
 export class SchemaTooNewError extends Error {

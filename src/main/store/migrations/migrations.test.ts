@@ -111,8 +111,53 @@ test('migration 3: FTS5 index follows inserts, updates, deletes (and indexes exi
   assert.ok(LATEST_VERSION >= 3);
 });
 
-test('migration 4: API entries own blocks like messages do; a block shared with a chat outlives the entry', () => {
-  const db = at(4);
+test('migration 4: conversations record an imported cache salt and when it was verified', () => {
+  const db = at(3);
+  db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('old', 't', 1, 1)").run();
+  migrate(db, 4);
+  // existing conversations computed their own cache
+  assert.deepEqual(db.prepare("SELECT cache_salt, cache_verified_at FROM conversations WHERE id = 'old'").get(), {
+    cache_salt: null,
+    cache_verified_at: null,
+  });
+  db.prepare(
+    "INSERT INTO conversations (id, title, created_at, updated_at, cache_salt) VALUES ('imp', 't', 1, 1, ?)",
+  ).run('a'.repeat(32));
+  assert.throws(
+    () =>
+      db
+        .prepare(
+          "INSERT INTO conversations (id, title, created_at, updated_at, cache_salt) VALUES ('x', 't', 1, 1, 'short')",
+        )
+        .run(),
+    /CHECK/,
+  );
+  assert.throws(
+    () => db.prepare("UPDATE conversations SET cache_verified_at = 'soon' WHERE id = 'imp'").run(),
+    /cannot store TEXT/,
+  );
+});
+
+test("migration 5: the full-text index removes a deleted message's terms at once", () => {
+  for (const version of [4, 5]) {
+    const db = at(4);
+    migrate(db, version);
+    db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c', 't', 1, 1)").run();
+    db.prepare(
+      "INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES ('m', 'c', 'user', 'zebracorn pancakes', 1)",
+    ).run();
+    db.prepare("DELETE FROM messages WHERE id = 'm'").run();
+    const left = db
+      .prepare("SELECT count(*) n FROM messages_fts_data WHERE instr(block, CAST('zebracorn' AS BLOB)) > 0")
+      .get() as { n: number };
+    // before: a tombstone, the term still in the index's pages; after: gone
+    assert.equal(left.n > 0, version === 4, `version ${version}`);
+  }
+  assert.ok(LATEST_VERSION >= 5);
+});
+
+test('migration 6: API entries own blocks like messages do; a block shared with a chat outlives the entry', () => {
+  const db = at(6);
   db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c', 't', 1, 1)").run();
   db.prepare(
     "INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES ('m', 'c', 'user', 'hi', 1)",

@@ -141,13 +141,51 @@ export function sanitizeHtml(html: string): string {
   });
 }
 
+/**
+ * Bounds on what is parsed as Markdown. marked's list lexer is superlinear in nesting depth (a 900-level
+ * nested list took 15 s to lex here, and would render 900 nested lists), and a huge message makes a huge
+ * DOM. Past these bounds a message is shown as plain preformatted text: one element, whatever it holds.
+ */
+export const MARKDOWN_MAX_DEPTH = 24;
+export const MARKDOWN_MAX_CHARS = 200_000;
+
+/**
+ * Why `text` is not parsed as Markdown (null: it is). One linear pass: outside code fences, a line's
+ * nesting is at least (its indent / 2) plus the list and quote markers it starts with.
+ */
+export function markdownLimit(text: string): string | null {
+  if (text.length > MARKDOWN_MAX_CHARS) return `longer than ${MARKDOWN_MAX_CHARS} characters`;
+  let fence: string | null = null;
+  for (const line of text.split('\n')) {
+    const f = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+    if (f) {
+      if (!fence) fence = f[1]![0]!;
+      else if (f[1]![0] === fence) fence = null;
+      continue;
+    }
+    if (fence) continue;
+    let i = 0;
+    let cols = 0;
+    for (; i < line.length && (line[i] === ' ' || line[i] === '\t'); i++) cols += line[i] === '\t' ? 4 : 1;
+    let depth = Math.floor(cols / 2);
+    const markers = /^(?:(?:[-*+]|\d{1,9}[.)]|>)[ \t]*)+/.exec(line.slice(i));
+    if (markers) depth += (markers[0].match(/[-*+>]|\d{1,9}[.)]/g) ?? []).length;
+    if (depth > MARKDOWN_MAX_DEPTH) return `nested more than ${MARKDOWN_MAX_DEPTH} levels deep`;
+  }
+  return null;
+}
+
+/** Markdown → HTML (not yet sanitized), bounded by markdownLimit. Never throws. */
+export function markdownHtml(text: string): string {
+  if (markdownLimit(text)) return `<pre class="md-plain">${escapeHtml(text)}</pre>`;
+  try {
+    return marked.parse(text) as string;
+  } catch {
+    return `<p>${escapeHtml(text)}</p>`;
+  }
+}
+
 /** Markdown → safe HTML. Never throws: a rendering failure shows the text escaped. */
 export function renderMarkdown(text: string): string {
-  let html: string;
-  try {
-    html = marked.parse(text) as string;
-  } catch {
-    html = `<p>${escapeHtml(text)}</p>`;
-  }
-  return sanitizeHtml(html);
+  return sanitizeHtml(markdownHtml(text));
 }

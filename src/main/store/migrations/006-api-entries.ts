@@ -4,8 +4,8 @@ import type { Migration } from './types.ts';
 // (refcounted like a message's), so a long system prompt stays cached across restarts and is shared, by
 // content, with chats that start the same way. 'response' entries are the stateful Responses API: the
 // chain (previous_id), the exact token log after the response, and the response object as returned.
-export const m004: Migration = {
-  version: 4,
+export const m006: Migration = {
+  version: 6,
   name: 'local API entries',
   up(db) {
     db.exec(`
