@@ -94,3 +94,16 @@ test('blocks past a gap in the chain are left out, the rest imported', async () 
   assert.equal(conv.cacheSalt, null, 'no cache came with it');
   assert.deepEqual(dst.messages.tokenLog(conv.activeLeafId), log);
 });
+
+test('a conversation imported from a bundle exports as a bundle that imports again, under a new salt', async () => {
+  const { s, c, log } = await source();
+  const mid = Store.open(':memory:');
+  const first = mid.conversations.require(importFile(mid, exportBundle(s, c.id)).conversationIds[0]!);
+  const dst = Store.open(':memory:');
+  const r = importFile(dst, exportBundle(mid, first.id));
+  assert.ok(r.importedBlocks >= 3);
+  const again = dst.conversations.require(r.conversationIds[0]!);
+  assert.notEqual(again.cacheSalt, first.cacheSalt);
+  const ctx = kvContext({ ...testCtx, salt: again.cacheSalt });
+  assert.equal((await planRestore(log, ctx, dst.blocks, { logger })).restoredTokens, log.length);
+});

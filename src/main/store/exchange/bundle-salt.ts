@@ -63,6 +63,11 @@ export function saltBlocks(
   owners: string[][],
   salt: string,
   refuse: (why: string) => Error,
+  /**
+   * The salt the exporter's hashes include (its own cache was imported). It only serves to check each
+   * claimed hash against the tokens; the blocks are re-keyed with `salt` all the same.
+   */
+  o: { sourceSalt?: string | null } = {},
 ): SaltedBlocks {
   const byId = new Map(conversation.messages.map((m) => [m.id, m]));
   const order = blocks.map((_, i) => i).sort((a, b) => blocks[a]!.start - blocks[b]!.start);
@@ -86,7 +91,7 @@ export function saltBlocks(
     let ex = extras.get(key);
     if (!ex) {
       const base = { fingerprint: b.fingerprint, layout, codec: conversation.codec };
-      ex = [extraKeysDigest(base), extraKeysDigest({ ...base, salt })];
+      ex = [extraKeysDigest({ ...base, salt: o.sourceSalt ?? null }), extraKeysDigest({ ...base, salt })];
       extras.set(key, ex);
     }
     if (hashBlock(b.parentHash, tokens, ex[0], b.kind) !== b.hash)

@@ -44,6 +44,11 @@ const manifestSchema = z
     version: z.literal(BUNDLE_VERSION),
     exportedAt: z.number().int().min(0),
     modelFingerprint: z.string().max(200),
+    /** The exporter's cache salt when its blocks were themselves imported (their hashes include it). */
+    cacheSalt: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional(),
     conversation: conversationSchema,
     blocks: z.array(blockEntry).max(LIMITS.maxBlocks),
   })
@@ -55,6 +60,7 @@ export function isBundle(bytes: Uint8Array): boolean {
 
 export function exportBundle(store: Store, conversationId: string): Buffer {
   const conversation = exportConversation(store, conversationId);
+  const salt = store.conversations.require(conversationId).cacheSalt;
   const rows = store.db
     .prepare(
       `SELECT b.hash, b.parent_hash AS parentHash, b.kind, b.token_start AS start, b.token_count AS count, b.codec, b.fingerprint,
@@ -85,6 +91,7 @@ export function exportBundle(store: Store, conversationId: string): Buffer {
       version: BUNDLE_VERSION,
       exportedAt: Date.now(),
       modelFingerprint: conversation.modelFingerprint,
+      ...(salt ? { cacheSalt: salt } : {}),
       conversation,
       blocks,
     }),
@@ -214,7 +221,9 @@ export function importBundle(store: Store, bytes: Uint8Array): { conversationId:
   const parsed = parseBundle(bytes);
   const { manifest } = parsed;
   const salt = newCacheSalt();
-  const { blocks, owners } = saltBlocks(manifest.conversation, parsed.blocks, parsed.owners, salt, (why) => bad(why));
+  const { blocks, owners } = saltBlocks(manifest.conversation, parsed.blocks, parsed.owners, salt, (why) => bad(why), {
+    sourceSalt: manifest.cacheSalt ?? null,
+  });
   return store.transaction(() => {
     const { ids, messageIds } = insertConversations(store, [manifest.conversation]);
     if (blocks.length) store.conversations.setCacheSalt(ids[0]!, salt);
