@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { asBlockHash } from '../kv/hash.ts';
-import { tokenLog } from '../kv/testing.ts';
+import { tokenLog } from '../kv/synth.testkit.ts';
 import { Store } from './store.ts';
-import { testCtx, writeTurn } from './test-util.ts';
+import { testCtx, writeTurn } from './store.testkit.ts';
 
 test('replacing a block payload keeps its identity and references, and the usage totals right', async () => {
   const s = Store.open(':memory:');
