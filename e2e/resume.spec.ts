@@ -22,6 +22,9 @@ async function chatThenRestart(app: { page: Page; restart(): Promise<void> }): P
 
   await app.restart();
   page = app.page;
+  // open the chat once the model is ready: its cache is then restored at once (a message sent while the
+  // model still loads restores for itself, and its bar rightly says so)
+  await expect(page.getByTestId('model-name')).toBeVisible();
   await conversationButton(page, title).click();
   await expect(messages(page, 'user').first()).toContainText('My name is Alice');
   return title;
