@@ -1,12 +1,15 @@
 /** `npm run cli -- <command> …`: headless Reprise (also what benchmarks and end-to-end checks drive). */
+import { MODELS_USAGE } from './models-usage.ts';
+
 const USAGE = `Usage: npm run cli -- <command> [options]
 
 Commands:
   generate --model DIR --prompt TEXT [--max-tokens N] [--greedy] [--seed S] [--json]
-  chat     --data DIR [--model DIR] [--conversation ID | --new] [--system TEXT] [--codec exact|int8|int4] [--json] MESSAGE
+  chat     --data DIR [--model DIR|NAME] [--conversation ID | --new] [--system TEXT] [--codec exact|int8|int4] [--json] MESSAGE
   list     --data DIR [--json]
   export   --data DIR [--conversation ID] [--format json|markdown|bundle] [--out FILE]
-  import   --data DIR FILE`;
+  import   --data DIR FILE
+${MODELS_USAGE}`;
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -16,6 +19,7 @@ const commands: Record<string, () => Promise<Command>> = {
   list: async () => (await import('./conversations.ts')).runList,
   export: async () => (await import('./conversations.ts')).runExport,
   import: async () => (await import('./conversations.ts')).runImport,
+  models: async () => (await import('./models.ts')).runModels,
 };
 
 async function main(): Promise<number> {

@@ -15,15 +15,23 @@ const ORDER: Record<Machine['provider'], string[]> = {
   cuda: ['fp16', 'q4f16', 'fp32', 'q4', 'int8', 'quantized', 'uint8', 'bnb4'],
 };
 
-const WHY: Record<string, string> = {
-  q4: '4-bit weights read the least memory per generated token, which is what limits decoding speed on a CPU',
-  int8: '8-bit weights decode fast on a CPU with little quality loss',
-  quantized: '8-bit weights decode fast on a CPU with little quality loss',
-  uint8: '8-bit weights decode fast on a CPU with little quality loss',
-  fp32: 'full precision: the only quantization-free variant this repo offers for a CPU',
-  fp16: 'float16 is native on CUDA GPUs: full quality at half the size of fp32',
-  q4f16: '4-bit weights with float16 activations: the smallest variant that runs natively on a GPU',
-  bnb4: '4-bit weights',
+const EIGHT_BIT = '8-bit weights decode fast on a CPU with little quality loss';
+const WHY: Record<Machine['provider'], Record<string, string>> = {
+  cpu: {
+    q4: '4-bit weights read the least memory per generated token, which is what limits decoding speed on a CPU',
+    int8: EIGHT_BIT,
+    quantized: EIGHT_BIT,
+    uint8: EIGHT_BIT,
+    fp32: 'no 4- or 8-bit variant is offered; full-precision weights are the next best on a CPU',
+    q4f16: '4-bit weights, though their float16 activations run slower on a CPU than q4',
+    bnb4: '4-bit weights',
+    fp16: 'the only variant offered; a CPU converts float16 weights as it goes, which is slow',
+  },
+  cuda: {
+    fp16: 'float16 is native on CUDA GPUs: full quality at half the size of fp32',
+    q4f16: '4-bit weights with float16 activations: the smallest variant that runs natively on a GPU',
+    fp32: 'full precision runs on a GPU, at twice the memory of fp16',
+  },
 };
 
 /** Weights plus working memory should stay under this share of RAM. */
@@ -41,10 +49,11 @@ export function recommendVariant(variants: readonly Variant[], m: Machine): Reco
   const budget = m.memoryBytes * MEMORY_SHARE;
   const fits = ranked.find((v) => v.downloadBytes <= budget);
   const gib = (n: number): string => `${(n / 2 ** 30).toFixed(1)} GiB`;
-  const where = m.provider === 'cuda' ? 'on a CUDA GPU' : 'on this CPU';
   if (fits) {
     const skipped = ranked[0] !== fits ? ` (${ranked[0]!.name} would need more than ${gib(budget)} of memory)` : '';
-    return { variant: fits, reason: `${WHY[fits.name] ?? 'the best match available'} ${where}${skipped}` };
+    const why =
+      WHY[m.provider][fits.name] ?? `the best match among the variants offered for ${m.provider.toUpperCase()}`;
+    return { variant: fits, reason: `${why}${skipped}` };
   }
   const smallest = [...variants].sort((a, b) => a.downloadBytes - b.downloadBytes)[0]!;
   return {
