@@ -14,7 +14,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { open, truncate } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { downloadFile, fileDownloadInfo, HubApiError } from '@huggingface/hub';
 import { DISK_MARGIN_BYTES, formatBytes, freeSpace as defaultFreeSpace, type FreeSpaceProbe } from './disk-space.ts';
@@ -74,6 +74,7 @@ export interface PullResult {
 
 const STATE = '.pull-state.json';
 const PROGRESS_EVERY_MS = 100;
+const WRITE_BATCH = 4 * 2 ** 20;
 const SPEED_WINDOW_MS = 3000;
 
 interface PullState {
@@ -219,9 +220,10 @@ async function fetchVerified(
 ): Promise<void> {
   mkdirSync(dirname(dest), { recursive: true });
   const retries = o.retries ?? 3;
+  let got: string | null = null;
   for (let attempt = 0; ; attempt++) {
     try {
-      await fetchRest(p, o, revision, f, dest, meter);
+      got = await fetchRest(p, o, revision, f, dest, meter);
       break;
     } catch (err) {
       const e = hubError(err, `${o.repo}/${f.path}`, o.signal);
@@ -236,16 +238,14 @@ async function fetchVerified(
     throw corrupt(o.repo, f.path, `${size} bytes arrived, the hub lists ${f.size}`);
   }
   if (f.sha256) {
-    meter.phase('verifying');
-    const got = await sha256File(dest);
     if (got !== f.sha256) {
       rmSync(dest); // bad bytes must not be resumed from
-      throw corrupt(o.repo, f.path, `sha256 ${got.slice(0, 12)}… does not match the hub's ${f.sha256.slice(0, 12)}…`);
+      throw corrupt(o.repo, f.path, `sha256 ${got?.slice(0, 12)}… does not match the hub's ${f.sha256.slice(0, 12)}…`);
     }
-    meter.phase('downloading');
   }
 }
 
+/** Fetches the missing tail of one file; returns the sha256 of the whole file when it is an LFS file. */
 async function fetchRest(
   p: HubParams,
   o: PullOptions,
@@ -253,9 +253,13 @@ async function fetchRest(
   f: RepoFile,
   dest: string,
   meter: Meter,
-): Promise<void> {
+): Promise<string | null> {
   const have = existsSync(dest) ? statSync(dest).size : 0;
-  if (have === f.size) return;
+  // The bytes already on disk enter the hash first; the rest is hashed as it arrives (no second read).
+  if (f.sha256 && have > 0) meter.phase('verifying');
+  const hash = f.sha256 ? await hashPrefix(dest, have) : null;
+  if (f.sha256 && have > 0) meter.phase('downloading');
+  if (have === f.size) return hash?.digest('hex') ?? null;
   const info = await fileDownloadInfo({ ...p, repo: o.repo, path: f.path, revision });
   if (!info)
     throw new ModelError({
@@ -276,23 +280,38 @@ async function fetchRest(
   if (!blob) throw new Error(`no content for ${f.path}`);
   const fh = await open(dest, 'a');
   let written = have;
+  // Network chunks are small (16-64 kB); writing them in 4 MB batches keeps the syscalls few.
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (!pendingBytes) return;
+    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await fh.write(buf);
+  };
   try {
     // A Range request from the first missing byte (the library's Blob.slice); the whole file when none.
     const stream = (have > 0 ? blob.slice(have) : blob).stream();
     for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
       if (written + chunk.length > f.size) throw new Error(`the hub sent more than ${f.size} bytes`);
-      await fh.write(chunk);
+      hash?.update(chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
       written += chunk.length;
+      if (pendingBytes >= WRITE_BATCH) await flush();
       meter.add(chunk.length);
     }
-    await fh.sync();
+    await flush();
+    await fh.sync(); // durable before the folder is moved into the library
   } catch (err) {
+    await flush(); // every byte received is kept for the resume
     // Stream errors from the library arrive as bare strings; give them a type hubError can classify.
     throw typeof err === 'string' ? new Error(err) : err;
   } finally {
     await fh.close();
-    if (written > f.size) await truncate(dest, 0);
   }
+  return hash?.digest('hex') ?? null;
 }
 
 function corrupt(repo: string, path: string, why: string): ModelError {
@@ -305,10 +324,12 @@ function corrupt(repo: string, path: string, why: string): ModelError {
   });
 }
 
-async function sha256File(file: string): Promise<string> {
-  const h: Hash = createHash('sha256');
-  for await (const c of createReadStream(file, { highWaterMark: 4 << 20 })) h.update(c as Buffer);
-  return h.digest('hex');
+async function hashPrefix(file: string, bytes: number): Promise<Hash> {
+  const h = createHash('sha256');
+  if (bytes > 0)
+    for await (const c of createReadStream(file, { start: 0, end: bytes - 1, highWaterMark: 4 << 20 }))
+      h.update(c as Buffer);
+  return h;
 }
 
 function loadState(staging: string, repo: string, revision: string, variant: string): PullState {
