@@ -220,7 +220,7 @@ async function fetchVerified(
 ): Promise<void> {
   mkdirSync(dirname(dest), { recursive: true });
   const retries = o.retries ?? 3;
-  let got: string | null = null;
+  let got: string | null;
   for (let attempt = 0; ; attempt++) {
     try {
       got = await fetchRest(p, o, revision, f, dest, meter);
@@ -237,11 +237,9 @@ async function fetchVerified(
     rmSync(dest);
     throw corrupt(o.repo, f.path, `${size} bytes arrived, the hub lists ${f.size}`);
   }
-  if (f.sha256) {
-    if (got !== f.sha256) {
-      rmSync(dest); // bad bytes must not be resumed from
-      throw corrupt(o.repo, f.path, `sha256 ${got?.slice(0, 12)}… does not match the hub's ${f.sha256.slice(0, 12)}…`);
-    }
+  if (f.sha256 && got !== f.sha256) {
+    rmSync(dest); // bad bytes must not be resumed from
+    throw corrupt(o.repo, f.path, `sha256 ${got?.slice(0, 12)}… does not match the hub's ${f.sha256.slice(0, 12)}…`);
   }
 }
 
