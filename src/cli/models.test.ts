@@ -145,9 +145,10 @@ test('cli: a pull killed with SIGKILL half-way resumes in the next run', { timeo
     hub.throttleBytesPerSec = undefined;
     const r = await pullModel({ dataDir: data, repo: REPO, hubUrl: hub.url, freeSpace: async () => 2 ** 40 });
     assert.ok(r.bytesResumed > 0);
-    // Everything the killed run wrote to disk is used; at most what was in flight is fetched twice.
+    // Everything the killed run wrote to disk is used; only what was in flight or not yet written (at most
+    // 200 ms of it at this speed) is fetched twice.
     const total = hub.served.get(key)!;
-    assert.ok(total <= size + 64 * 1024, `served ${total} bytes in all for a ${size}-byte file`);
+    assert.ok(total <= size + 128 * 1024, `served ${total} bytes in all for a ${size}-byte file`);
     assert.ok(r.bytesFetched < r.variant.downloadBytes);
     assert.equal(listInstalled(data)[0]?.name, 'tiny-llama-ONNX-fp32');
   } finally {

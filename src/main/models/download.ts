@@ -74,7 +74,9 @@ export interface PullResult {
 
 const STATE = '.pull-state.json';
 const PROGRESS_EVERY_MS = 100;
-const WRITE_BATCH = 4 * 2 ** 20;
+/** Received bytes go to disk at least this often (or per this many bytes): a killed process loses little. */
+const WRITE_BATCH = 2 ** 20;
+const WRITE_EVERY_MS = 200;
 const SPEED_WINDOW_MS = 3000;
 
 interface PullState {
@@ -278,10 +280,12 @@ async function fetchRest(
   if (!blob) throw new Error(`no content for ${f.path}`);
   const fh = await open(dest, 'a');
   let written = have;
-  // Network chunks are small (16-64 kB); writing them in 4 MB batches keeps the syscalls few.
+  // Network chunks are small (16-64 kB); writing them in batches keeps the syscalls few.
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
+  let flushedAt = performance.now();
   const flush = async (): Promise<void> => {
+    flushedAt = performance.now();
     if (!pendingBytes) return;
     const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     pending = [];
@@ -297,7 +301,7 @@ async function fetchRest(
       pending.push(chunk);
       pendingBytes += chunk.length;
       written += chunk.length;
-      if (pendingBytes >= WRITE_BATCH) await flush();
+      if (pendingBytes >= WRITE_BATCH || performance.now() - flushedAt > WRITE_EVERY_MS) await flush();
       meter.add(chunk.length);
     }
     await flush();
