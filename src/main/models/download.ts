@@ -256,10 +256,28 @@ async function fetchRest(
 ): Promise<string | null> {
   const have = existsSync(dest) ? statSync(dest).size : 0;
   // The bytes already on disk enter the hash first; the rest is hashed as it arrives (no second read).
-  if (f.sha256 && have > 0) meter.phase('verifying');
-  const hash = f.sha256 ? await hashPrefix(dest, have) : null;
-  if (f.sha256 && have > 0) meter.phase('downloading');
-  if (have === f.size) return hash?.digest('hex') ?? null;
+  // (Hashing in a worker thread was tried: no faster here, where the 2 cores are busy anyway.)
+  const hash = f.sha256 ? createHash('sha256') : null;
+  if (hash && have > 0) {
+    meter.phase('verifying');
+    for await (const c of createReadStream(dest, { start: 0, end: have - 1, highWaterMark: 4 << 20 }))
+      hash.update(c as Buffer);
+    meter.phase('downloading');
+  }
+  if (have < f.size) await fetchTail(p, o, revision, f, dest, have, hash, meter);
+  return hash ? hash.digest('hex') : null;
+}
+
+async function fetchTail(
+  p: HubParams,
+  o: PullOptions,
+  revision: string,
+  f: RepoFile,
+  dest: string,
+  have: number,
+  hash: Hash | null,
+  meter: Meter,
+): Promise<void> {
   const info = await fileDownloadInfo({ ...p, repo: o.repo, path: f.path, revision });
   if (!info)
     throw new ModelError({
@@ -279,41 +297,46 @@ async function fetchRest(
   const blob = await downloadFile({ ...p, repo: o.repo, path: f.path, revision, downloadInfo: info });
   if (!blob) throw new Error(`no content for ${f.path}`);
   const fh = await open(dest, 'a');
-  let written = have;
-  // Network chunks are small (16-64 kB); writing them in batches keeps the syscalls few.
+  let received = have;
+  // Network chunks are small (16-64 kB): they are written (and hashed) in batches, one write in flight
+  // while the next batch arrives.
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let flushedAt = performance.now();
+  let writing: Promise<unknown> = Promise.resolve();
   const flush = async (): Promise<void> => {
     flushedAt = performance.now();
     if (!pendingBytes) return;
-    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    const buf = Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
-    await fh.write(buf);
+    hash?.update(buf);
+    await writing;
+    writing = fh.write(buf);
   };
   try {
     // A Range request from the first missing byte (the library's Blob.slice); the whole file when none.
     const stream = (have > 0 ? blob.slice(have) : blob).stream();
     for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-      if (written + chunk.length > f.size) throw new Error(`the hub sent more than ${f.size} bytes`);
-      hash?.update(chunk);
+      if (received + chunk.length > f.size) throw new Error(`the hub sent more than ${f.size} bytes`);
       pending.push(chunk);
       pendingBytes += chunk.length;
-      written += chunk.length;
+      received += chunk.length;
       if (pendingBytes >= WRITE_BATCH || performance.now() - flushedAt > WRITE_EVERY_MS) await flush();
       meter.add(chunk.length);
     }
     await flush();
+    await writing;
     await fh.sync(); // durable before the folder is moved into the library
   } catch (err) {
+    await writing.catch(() => undefined);
     await flush(); // every byte received is kept for the resume
+    await writing;
     // Stream errors from the library arrive as bare strings; give them a type hubError can classify.
     throw typeof err === 'string' ? new Error(err) : err;
   } finally {
     await fh.close();
   }
-  return hash?.digest('hex') ?? null;
 }
 
 function corrupt(repo: string, path: string, why: string): ModelError {
@@ -324,14 +347,6 @@ function corrupt(repo: string, path: string, why: string): ModelError {
     suggestion:
       'Run the download again; if it fails the same way, the mirror (HF_ENDPOINT) or a proxy is altering files.',
   });
-}
-
-async function hashPrefix(file: string, bytes: number): Promise<Hash> {
-  const h = createHash('sha256');
-  if (bytes > 0)
-    for await (const c of createReadStream(file, { start: 0, end: bytes - 1, highWaterMark: 4 << 20 }))
-      h.update(c as Buffer);
-  return h;
 }
 
 function loadState(staging: string, repo: string, revision: string, variant: string): PullState {
