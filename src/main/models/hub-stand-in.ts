@@ -130,6 +130,13 @@ export class HubStandIn {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
+  /** A new commit changing one file (the repo's sha moves on, as on the hub). */
+  commitFile(repoId: string, path: string, data: Buffer): void {
+    const r = this.repos.get(repoId)!;
+    r.files.set(path, makeFile(path, data));
+    r.sha = createHash('sha1').update(r.sha).update(path).update(data).digest('hex');
+  }
+
   totalServed(prefix = ''): number {
     let n = 0;
     for (const [k, v] of this.served) if (k.startsWith(prefix)) n += v;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -40,6 +40,7 @@ before(async () => {
   fixture('tiny-llama');
   fixture('tiny-llama-fp16kv');
   fixture('tiny-llama-extdata');
+  fixture('tiny-llama-nopos');
   hub = new HubStandIn(fixtureRepos(FIXTURES_DIR));
   hubUrl = await hub.start();
 });
@@ -242,6 +243,34 @@ describe('pull', () => {
     assert.ok(secondRun <= onnx - partial + 1, `second run fetched ${secondRun}, ${onnx - partial} were missing`);
     assert.ok(hub.requests.some((q) => q.includes(`range=bytes=${partial}-${onnx - 1}`)));
     assert.equal(listInstalled(dataDir)[0]?.name, 'tiny-llama-ONNX-fp32');
+  });
+
+  test('a resume after the repo changed does not splice old bytes into the new file', async () => {
+    hub.throttleBytesPerSec = 2 * 2 ** 20;
+    const ac = new AbortController();
+    await rejectsWith(
+      pull({
+        signal: ac.signal,
+        onProgress: (p) => p.file === 'onnx/model.onnx' && p.bytesDone > p.bytesTotal / 2 && ac.abort(),
+      }),
+      'cancelled',
+    );
+    hub.throttleBytesPerSec = undefined;
+    const saved = hub.repos.get(REPO)!.files.get('onnx/model.onnx')!;
+    const newer = readFileSync(join(fixture('tiny-llama-nopos'), 'onnx', 'model.onnx'));
+    const savedSha = hub.repos.get(REPO)!.sha;
+    hub.commitFile(REPO, 'onnx/model.onnx', newer);
+    try {
+      const before = hub.served.get(`${REPO}/onnx/model.onnx`) ?? 0;
+      const r = await pull();
+      assert.equal(r.model.revision, hub.repos.get(REPO)!.sha);
+      assert.deepEqual(readFileSync(join(r.model.dir, 'onnx', 'model.onnx')), newer);
+      // The whole new file came over the wire (plus the 1-byte probe): nothing of the old one was kept.
+      assert.equal(hub.served.get(`${REPO}/onnx/model.onnx`)! - before, newer.length + 1);
+    } finally {
+      hub.repos.get(REPO)!.files.set('onnx/model.onnx', saved);
+      hub.repos.get(REPO)!.sha = savedSha;
+    }
   });
 
   test('a dropped connection resumes by itself from the bytes received', async () => {
