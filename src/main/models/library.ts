@@ -92,6 +92,7 @@ function kvDtypeOf(dir: string, variant: string | null): 'float32' | 'float16' |
           ? (kv as Record<string, unknown>)[variant]
           : undefined;
     if (stated === 'float16' || stated === 'float32') return stated;
+    if (variant === null) return null; // a folder copied in by hand: the engine says once it loads it
     return variant === 'fp16' || variant === 'q4f16' ? 'float16' : 'float32';
   } catch {
     return null;
