@@ -8,6 +8,7 @@ import {
   createReadStream,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -15,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { downloadFile, fileDownloadInfo, HubApiError } from '@huggingface/hub';
 import { DISK_MARGIN_BYTES, formatBytes, freeSpace as defaultFreeSpace, type FreeSpaceProbe } from './disk-space.ts';
 import { ModelError } from './errors.ts';
@@ -127,6 +128,13 @@ export async function pullModel(o: PullOptions): Promise<PullResult> {
         rmSync(dest); // not provably the same file: start it over
       else resumed += have;
     }
+    // Files an earlier run fetched that this plan no longer has (the repo changed) must not be installed.
+    const planned = new Set([...files.map((f) => f.path), STATE, '.lock']);
+    for (const e of readdirSync(staging, { recursive: true, withFileTypes: true }))
+      if (e.isFile()) {
+        const rel = relative(staging, join(e.parentPath, e.name)).split(sep).join('/');
+        if (!planned.has(rel)) rmSync(join(staging, rel));
+      }
     const total = files.reduce((s, f) => s + f.size, 0);
     await checkSpace(o.freeSpace ?? defaultFreeSpace, staging, total - resumed, variant, details.variants);
 

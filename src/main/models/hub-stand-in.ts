@@ -130,11 +130,16 @@ export class HubStandIn {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
-  /** A new commit changing one file (the repo's sha moves on, as on the hub). */
-  commitFile(repoId: string, path: string, data: Buffer): void {
+  /** A new commit changing (or, with null, deleting) one file: the repo's sha moves on, as on the hub. */
+  commitFile(repoId: string, path: string, data: Buffer | null): void {
     const r = this.repos.get(repoId)!;
-    r.files.set(path, makeFile(path, data));
-    r.sha = createHash('sha1').update(r.sha).update(path).update(data).digest('hex');
+    if (data) r.files.set(path, makeFile(path, data));
+    else r.files.delete(path);
+    r.sha = createHash('sha1')
+      .update(r.sha)
+      .update(path)
+      .update(data ?? '')
+      .digest('hex');
   }
 
   totalServed(prefix = ''): number {

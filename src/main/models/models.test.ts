@@ -256,10 +256,11 @@ describe('pull', () => {
       'cancelled',
     );
     hub.throttleBytesPerSec = undefined;
-    const saved = hub.repos.get(REPO)!.files.get('onnx/model.onnx')!;
+    const saved = new Map(hub.repos.get(REPO)!.files);
     const newer = readFileSync(join(fixture('tiny-llama-nopos'), 'onnx', 'model.onnx'));
     const savedSha = hub.repos.get(REPO)!.sha;
     hub.commitFile(REPO, 'onnx/model.onnx', newer);
+    hub.commitFile(REPO, 'generation_config.json', null); // fetched by the first run, gone from the repo now
     try {
       const before = hub.served.get(`${REPO}/onnx/model.onnx`) ?? 0;
       const r = await pull();
@@ -267,8 +268,9 @@ describe('pull', () => {
       assert.deepEqual(readFileSync(join(r.model.dir, 'onnx', 'model.onnx')), newer);
       // The whole new file came over the wire (plus the 1-byte probe): nothing of the old one was kept.
       assert.equal(hub.served.get(`${REPO}/onnx/model.onnx`)! - before, newer.length + 1);
+      assert.ok(!existsSync(join(r.model.dir, 'generation_config.json')), 'a file the repo dropped is not installed');
     } finally {
-      hub.repos.get(REPO)!.files.set('onnx/model.onnx', saved);
+      hub.repos.get(REPO)!.files = saved;
       hub.repos.get(REPO)!.sha = savedSha;
     }
   });
