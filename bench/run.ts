@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,resume]`: runs every benchmark, prints a table and writes
+ * `npm run bench [-- --quick] [-- --only engine,resume,models,quantized]`: runs every benchmark, prints a table and writes
  * bench/results/latest.json (the DESIGN.md contract). Ratios are measured side by side inside each bench.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,8 @@ const benches: Record<string, () => Promise<Bench>> = {
   engine: async () => (await import('./engine.ts')).benchEngine,
   resume: async () => (await import('./resume.ts')).benchResume,
   api: async () => (await import('./api.ts')).benchApi,
+  models: async () => (await import('./models.ts')).benchModels,
+  quantized: async () => (await import('./quantized.ts')).benchQuantized,
 };
 
 async function main(): Promise<void> {

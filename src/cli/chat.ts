@@ -1,4 +1,4 @@
-// `npm run cli -- chat --data DIR [--model DIR] [--conversation ID | --new] [--system TEXT]
+// `npm run cli -- chat --data DIR [--model DIR|NAME] [--conversation ID | --new] [--system TEXT]
 //   [--codec exact|int8|int4] [--max-tokens N] [--temperature T] [--threads N] [--json] MESSAGE`
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -8,6 +8,7 @@ import { ChatService } from '../main/chat/service.ts';
 import type { TurnStats } from '../main/chat/types.ts';
 import { Engine } from '../main/engine/index.ts';
 import { isCodecName } from '../main/kv/codec/types.ts';
+import { recordUse, resolveModelArg } from '../main/models/index.ts';
 import { Store } from '../main/store/store.ts';
 import type { Sampling } from '../main/store/types.ts';
 
@@ -61,7 +62,8 @@ export async function runChat(argv: string[]): Promise<number> {
   const sampling: Sampling = {};
   if (values['max-tokens'] !== undefined) sampling.maxTokens = positiveInt(values['max-tokens'], '--max-tokens');
   if (values.temperature !== undefined) sampling.temperature = Number(values.temperature);
-  const modelDir = resolve(values.model ?? DEFAULT_MODEL_DIR);
+  // --model takes a folder or the name of a model installed with `models pull`.
+  const modelDir = values.model ? resolveModelArg(values.data, values.model) : resolve(DEFAULT_MODEL_DIR);
   if (!existsSync(modelDir)) {
     throw Object.assign(new Error(`model folder not found: ${modelDir}`), {
       title: 'Model not found',
@@ -76,6 +78,7 @@ export async function runChat(argv: string[]): Promise<number> {
   let engine: Engine | null = null;
   try {
     engine = await Engine.load(modelDir, values.threads ? { threads: positiveInt(values.threads, '--threads') } : {});
+    recordUse(resolve(values.data), { dir: modelDir, fingerprint: engine.info.fingerprint });
     const svc = new ChatService({ store, engine, logger: { warn: (m) => console.error(`warning: ${m}`) } });
     let id = values.conversation;
     if (id) {

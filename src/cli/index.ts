@@ -1,15 +1,18 @@
 /** `npm run cli -- <command> …`: headless Reprise (also what benchmarks and end-to-end checks drive). */
+import { MODELS_USAGE } from './models-usage.ts';
+
 const USAGE = `Usage: npm run cli -- <command> [options]
 
 Commands:
   generate --model DIR --prompt TEXT [--max-tokens N] [--greedy] [--seed S] [--json]
-  chat     --data DIR [--model DIR] [--conversation ID | --new] [--system TEXT] [--codec exact|int8|int4] [--json] MESSAGE
+  chat     --data DIR [--model DIR|NAME] [--conversation ID | --new] [--system TEXT] [--codec exact|int8|int4] [--json] MESSAGE
   list     --data DIR [--json]
   export   --data DIR [--conversation ID] [--format json|markdown|bundle] [--out FILE] [--skip-check]
   import   --data DIR FILE
   verify   --data DIR [--model DIR] --conversation ID [--json]   (check a cache imported from a file)
   api      --data DIR [--model DIR] [--api-port N] [--api-key KEY] [--host ADDR]
-           the local OpenAI-compatible API (key: --api-key, REPRISE_API_KEY, the saved one, or a new one)`;
+           the local OpenAI-compatible API (key: --api-key, REPRISE_API_KEY, the saved one, or a new one)
+${MODELS_USAGE}`;
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -21,6 +24,7 @@ const commands: Record<string, () => Promise<Command>> = {
   import: async () => (await import('./conversations.ts')).runImport,
   api: async () => (await import('./api.ts')).runApi,
   verify: async () => (await import('./verify.ts')).runVerify,
+  models: async () => (await import('./models.ts')).runModels,
 };
 
 async function main(): Promise<number> {

@@ -142,6 +142,31 @@ export class BlockRepo implements BlockSource, EvictableIndex {
     return { storedBytes: r.s, rawBytes: r.r, blocks: r.n };
   }
 
+  /** What the blocks of some model fingerprints take (for "delete this model's cache: frees N MB"). */
+  usageByFingerprint(fingerprints: readonly string[]): { storedBytes: number; blocks: number } {
+    let storedBytes = 0;
+    let blocks = 0;
+    const st = this.db.prepare(
+      'SELECT coalesce(sum(stored_bytes), 0) AS s, count(*) AS n FROM kv_blocks WHERE fingerprint = ?',
+    );
+    for (const fp of new Set(fingerprints)) {
+      const r = st.get(fp) as { s: number; n: number };
+      storedBytes += r.s;
+      blocks += r.n;
+    }
+    return { storedBytes, blocks };
+  }
+
+  /** Drops every block of these fingerprints (their conversations then re-read their history once). */
+  dropByFingerprint(fingerprints: readonly string[]): number {
+    const sel = this.db.prepare('SELECT hash FROM kv_blocks WHERE fingerprint = ?');
+    const hashes = [...new Set(fingerprints)].flatMap((fp) =>
+      (sel.all(fp) as Array<{ hash: string }>).map((r) => r.hash),
+    );
+    this.drop(hashes);
+    return hashes.length;
+  }
+
   lruCandidates(limit: number): Array<{ hash: string; storedBytes: number }> {
     return this.db
       .prepare(
