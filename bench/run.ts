@@ -12,6 +12,7 @@ type Bench = (opts: { quick: boolean; log: (s: string) => void }) => Promise<Res
 
 const benches: Record<string, () => Promise<Bench>> = {
   engine: async () => (await import('./engine.ts')).benchEngine,
+  long: async () => (await import('./long-context.ts')).benchLongContext,
   resume: async () => (await import('./resume.ts')).benchResume,
 };
 

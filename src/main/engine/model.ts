@@ -1,4 +1,5 @@
 // Loading a model folder into a session + IO map + tokenizer, and the ModelInfo the app sees.
+import { readFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
@@ -7,6 +8,7 @@ import { fingerprintModel } from './fingerprint.ts';
 import { mapIo, type IoMap } from './io-map.ts';
 import type { KeyRotation, KvLayout } from './kv-types.ts';
 import { findModelFiles, type ModelFiles, type ProviderKind } from './model-files.ts';
+import { rewriteForNewKv } from './new-kv-graph.ts';
 import { createSession, type ProviderRequest } from './providers.ts';
 import { ModelTokenizer } from './tokenizer.ts';
 
@@ -21,6 +23,11 @@ export interface LoadOptions {
   fingerprintCachePath?: string | null;
   /** Cap the context below config.json's max_position_embeddings (memory). */
   maxContextLength?: number;
+  /**
+   * Rewrite the graph at load so it outputs only the new tokens' K/V and the engine keeps the past in place
+   * (new-kv-graph.ts, slot-kv.ts), when the graph allows it. Default true; false keeps concat(past, new).
+   */
+  kvInPlace?: boolean;
 }
 
 export interface ModelInfo {
@@ -47,6 +54,9 @@ export interface ModelInfo {
   hasPositionIds: boolean;
   hasChatTemplate: boolean;
   threads: number;
+  /** 'inPlace': the past lives in engine buffers and the graph outputs new K/V only; 'concat': the graph's own present outputs. */
+  kvMode: 'inPlace' | 'concat';
+  kvModeReason: string;
   generationDefaults: ModelConfig['generationDefaults'];
   loadMs: number;
 }
@@ -69,7 +79,18 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   const files = findModelFiles(dir, { variant: opts.variant, provider: request === 'cuda' ? 'cuda' : 'cpu' });
   const config = parseConfig(files.config, files.generationConfig);
   const tokenizer = ModelTokenizer.load(files.tokenizer, files.tokenizerConfig);
-  const { session, provider, providerReason } = await createSession(files.onnx, request, threads);
+  let kvMode: ModelInfo['kvMode'] = 'concat';
+  let kvModeReason = 'kvInPlace: false';
+  let bytes: Uint8Array | undefined;
+  if (opts.kvInPlace !== false) {
+    const r = rewriteForNewKv(await readFile(files.onnx).catch(() => new Uint8Array()));
+    if ('bytes' in r) {
+      ({ bytes } = r);
+      kvMode = 'inPlace';
+      kvModeReason = 'graph rewritten to output the new tokens’ K/V only';
+    } else kvModeReason = r.reason;
+  }
+  const { session, provider, providerReason } = await createSession(files.onnx, request, threads, bytes);
   const io = mapIo(session.inputMetadata, session.outputMetadata, config, files.onnx);
   const cachePath =
     opts.fingerprintCachePath === undefined ? join(tmpdir(), 'reprise-fingerprints.json') : opts.fingerprintCachePath;
@@ -100,6 +121,8 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     hasPositionIds: io.positionIds !== null,
     hasChatTemplate: tokenizer.hasChatTemplate,
     threads,
+    kvMode,
+    kvModeReason,
     generationDefaults: config.generationDefaults,
     loadMs: Math.round(performance.now() - t0),
   };
