@@ -54,6 +54,8 @@ for (const name of ['tiny-llama', 'tiny-llama-fp16kv'] as const) {
       const b = await Engine.load(fixture(name), { ...opts, kvInPlace: false });
       try {
         assert.equal(a.info.kvMode, 'inPlace');
+        // fp32 KV: attention reads past and new apart; fp16 KV casts the concatenation first (not split)
+        assert.match(a.info.kvModeReason, name === 'tiny-llama' ? /in 2 of 2 layers/ : /in 0 of 2 layers/);
         assert.equal(b.info.kvMode, 'concat');
         return [await fn(await a.createGenerator(), a), await fn(await b.createGenerator(), b)];
       } finally {

@@ -87,7 +87,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     if ('bytes' in r) {
       ({ bytes } = r);
       kvMode = 'inPlace';
-      kvModeReason = 'graph rewritten to output the new tokens’ K/V only';
+      kvModeReason = `graph rewritten to output the new tokens’ K/V only; attention reads past and new K/V apart in ${r.splitLayers} of ${r.layers} layers`;
     } else kvModeReason = r.reason;
   }
   const { session, provider, providerReason } = await createSession(files.onnx, request, threads, bytes);

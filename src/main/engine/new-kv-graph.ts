@@ -17,7 +17,10 @@ const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
  * graph does not have the expected shape: every present output made by Concat(past_key_values.N.x, new) on
  * the sequence axis, and position_ids + attention_mask inputs.
  */
-export function rewriteForNewKv(bytes: Uint8Array): { bytes: Uint8Array } | { reason: string } {
+export function rewriteForNewKv(
+  bytes: Uint8Array,
+  o: { splitAttention?: boolean } = {},
+): { bytes: Uint8Array; layers: number; splitLayers: number } | { reason: string } {
   let model: onnxProto.onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -61,5 +64,97 @@ export function rewriteForNewKv(bytes: Uint8Array): { bytes: Uint8Array } | { re
   }
   for (const node of g.node) node.input = (node.input ?? []).map((i) => renamed.get(i) ?? i);
   g.node.push(...added);
-  return { bytes: onnx.ModelProto.encode(model).finish() };
+  let split = 0;
+  for (const out of presents) {
+    const name = out.name!;
+    if (!name.endsWith('.key') || o.splitAttention === false) continue;
+    if (splitAttention(g, name.slice(0, -'.key'.length))) split++;
+  }
+  return { bytes: onnx.ModelProto.encode(model).finish(), layers: presents.length / 2, splitLayers: split };
+}
+
+/**
+ * Attention that reads past and new K/V separately, when a layer has the plain pattern
+ *   kt = Transpose(K, perm [0,1,3,2]); scores = MatMul(q, kt); …; out = MatMul(probs, V)
+ * with K = Concat(past_k, new_k) and V = Concat(past_v, new_v) used by nothing else. It becomes
+ *   scores = Concat(MatMul(q, Tᵀ(past_k)), MatMul(q, Tᵀ(new_k)), axis -1)
+ *   out    = MatMul(probs[…, :P], past_v) + MatMul(probs[…, P:], new_v),  P = past length
+ * so no step copies the whole past into a concatenated tensor (ORT's Concat would, every step).
+ */
+function splitAttention(g: onnxProto.onnx.IGraphProto, present: string): boolean {
+  const nodes = g.node!;
+  const kFull = `${present}.key.with_past`;
+  const vFull = `${present}.value.with_past`;
+  const uses = (x: string) => nodes.filter((n) => n.input?.includes(x));
+  const concatOf = (x: string) => nodes.find((n) => n.output?.[0] === x && n.opType === 'Concat');
+  const kCat = concatOf(kFull);
+  const vCat = concatOf(vFull);
+  const kUse = uses(kFull);
+  const vUse = uses(vFull);
+  if (!kCat || !vCat || kUse.length !== 1 || vUse.length !== 1) return false;
+  const tr = kUse[0]!;
+  const perm = tr.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number);
+  if (tr.opType !== 'Transpose' || perm?.join() !== '0,1,3,2') return false;
+  const trUse = uses(tr.output![0]!);
+  const qk = trUse[0];
+  const pv = vUse[0]!;
+  if (trUse.length !== 1 || !qk?.input || qk.opType !== 'MatMul' || qk.input[1] !== tr.output![0]) return false;
+  if (pv.opType !== 'MatMul' || pv.input?.[1] !== vFull) return false;
+  const [pastK, newK] = kCat.input as [string, string];
+  const [pastV, newV] = vCat.input as [string, string];
+  const q = qk.input[0]!;
+  const probs = pv.input[0]!;
+  const id = (s: string) => `${present}.split.${s}`;
+  const int64 = (name: string, v: number[]) => {
+    g.initializer!.push({
+      name,
+      dataType: onnx.TensorProto.DataType.INT64,
+      dims: [v.length],
+      int64Data: v,
+    });
+    return name;
+  };
+  const perms = [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: [0, 1, 3, 2] }];
+  const axisLast = [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }];
+  const add: onnxProto.onnx.INodeProto[] = [
+    { opType: 'Transpose', input: [pastK], output: [id('kt_past')], attribute: perms, name: id('tp') },
+    { opType: 'Transpose', input: [newK], output: [id('kt_new')], attribute: perms, name: id('tn') },
+    { opType: 'MatMul', input: [q, id('kt_past')], output: [id('s_past')], name: id('mp') },
+    { opType: 'MatMul', input: [q, id('kt_new')], output: [id('s_new')], name: id('mn') },
+    {
+      opType: 'Concat',
+      input: [id('s_past'), id('s_new')],
+      output: [qk.output![0]!],
+      attribute: axisLast,
+      name: id('cs'),
+    },
+    {
+      opType: 'Shape',
+      input: [pastK],
+      output: [id('past_len')],
+      attribute: [
+        { name: 'start', type: onnx.AttributeProto.AttributeType.INT, i: 2 },
+        { name: 'end', type: onnx.AttributeProto.AttributeType.INT, i: 3 },
+      ],
+      name: id('len'),
+    },
+    {
+      opType: 'Slice',
+      input: [probs, int64(id('zero'), [0]), id('past_len'), int64(id('axis'), [-1])],
+      output: [id('p_past')],
+      name: id('sp'),
+    },
+    {
+      opType: 'Slice',
+      input: [probs, id('past_len'), int64(id('end'), [Number.MAX_SAFE_INTEGER]), id('axis')],
+      output: [id('p_new')],
+      name: id('sn'),
+    },
+    { opType: 'MatMul', input: [id('p_past'), pastV], output: [id('o_past')], name: id('op') },
+    { opType: 'MatMul', input: [id('p_new'), newV], output: [id('o_new')], name: id('on') },
+    { opType: 'Add', input: [id('o_past'), id('o_new')], output: [pv.output![0]!], name: id('sum') },
+  ];
+  const drop = new Set([kCat, vCat, tr, qk, pv]);
+  g.node = [...nodes.filter((n) => !drop.has(n)), ...add];
+  return true;
 }
