@@ -1,15 +1,18 @@
 // The in-place KV path (new-kv-graph.ts + slot-kv.ts) against the graph's own concat(past, new) outputs, on
 // the same fixture: same greedy ids, same logits, across page boundaries, rewinds and restores.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { Engine, type Generator } from './index.ts';
 import { rewriteForNewKv } from './new-kv-graph.ts';
 import { PAGE } from './slot-kv.ts';
 import { fixture, maxAbsDiff, PROMPT } from './test-fixtures.ts';
 
+const { onnx } = onnxProto;
 const opts = { threads: 1, fingerprintCachePath: null } as const;
 
 test('the rewritten graph outputs only the new tokens’ K/V', async () => {
@@ -42,6 +45,50 @@ test('a graph without position_ids keeps its concat outputs, and says why', asyn
     assert.match(e.info.kvModeReason, /position_ids/);
   } finally {
     await e.dispose();
+  }
+});
+
+test('a graph that ignores zeros in attention_mask is probed at load and keeps its concat outputs', async () => {
+  // tiny-llama with its padding mask cut off: the mask the graph reads is ones_like(attention_mask)
+  const src = fixture('tiny-llama');
+  const dir = mkdtempSync(join(tmpdir(), 'reprise-nomask-'));
+  try {
+    cpSync(src, dir, { recursive: true });
+    const file = join(dir, 'onnx', 'model.onnx');
+    const model = onnx.ModelProto.decode(readFileSync(file));
+    const g = model.graph!;
+    const cast = g.node!.find((n) => n.opType === 'Cast' && n.input![0] === 'attention_mask')!;
+    const i64 = (name: string, v: number) => ({
+      name,
+      dataType: onnx.TensorProto.DataType.INT64,
+      dims: [],
+      int64Data: [v],
+    });
+    g.initializer!.push(i64('probe_zero', 0), i64('probe_one', 1));
+    g.node!.unshift(
+      { opType: 'Mul', input: ['attention_mask', 'probe_zero'], output: ['mask_zeroed'], name: 'probe_mul' },
+      { opType: 'Add', input: ['mask_zeroed', 'probe_one'], output: ['mask_ones'], name: 'probe_add' },
+    );
+    cast.input![0] = 'mask_ones';
+    writeFileSync(file, onnx.ModelProto.encode(model).finish());
+    const broken = await Engine.load(dir, opts);
+    const good = await Engine.load(src, opts);
+    try {
+      assert.equal(broken.info.kvMode, 'concat');
+      assert.match(broken.info.kvModeReason, /does not mask zeros in attention_mask/);
+      // with all-ones masks (the concat path) the cut-off mask changes nothing: same ids as the intact model
+      const run = async (e: Engine) => {
+        const gen = await e.createGenerator();
+        await gen.appendTokens(await e.tokenize(PROMPT));
+        return (await gen.generate({ sampling: { greedy: true }, maxTokens: PAGE + 8, ignoreEos: true })).tokenIds;
+      };
+      assert.deepEqual(await run(broken), await run(good));
+    } finally {
+      await broken.dispose();
+      await good.dispose();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
