@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ChatService } from '../src/main/chat/service.ts';
 import { type Engine, type Generator, Engine as EngineClass } from '../src/main/engine/index.ts';
+import { fromHalf, toHalf } from '../src/main/engine/half.ts';
 import { CODEC_NAMES, type CodecName } from '../src/main/kv/codec/types.ts';
 import { fp16KvBytes } from '../src/main/kv/codec/tensors.ts';
 import { modelKvContext } from '../src/main/kv/context.ts';
@@ -313,6 +314,7 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
     const fullBytes: Record<string, number> = {};
     let tokens = 0;
     let fullTokens = 0;
+    const fp16 = { agree: 0, maxDiff: 0 };
     for (const codec of CODEC_NAMES) {
       agree[codec] = 0;
       maxDiff[codec] = 0;
@@ -380,7 +382,28 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
         await g.dispose();
         store.close();
       }
+      // a near-exact tier measured, not shipped: the fp32 cache rounded to fp16 (what fp16 storage would
+      // restore; 2 bytes per element, the size of llama.cpp's default f16 state)
+      const kv = await ref.exportKv(0, h.log.length);
+      for (const l of kv.layers)
+        for (const a of [l.key, l.value] as Float32Array[])
+          for (let i = 0; i < a.length; i++) a[i] = fromHalf(toHalf(a[i]!));
+      const g = await engine.createGenerator();
+      await g.restoreKv([kv], { transfer: true });
+      await g.rewindTo(h.log.length - 1);
+      await g.appendTokens([h.log[h.log.length - 1]!]);
+      for (let t = 0; t < STEPS; t++) {
+        const l = await g.lastLogits();
+        if (argmax(l) === cont[t]) fp16.agree++;
+        fp16.maxDiff = Math.max(fp16.maxDiff, maxAbs(l, refLogits[t]!));
+        await g.appendTokens([cont[t]!]);
+      }
+      await g.dispose();
       await ref.dispose();
+    }
+    if (engine.info.layout.dtype === 'float32') {
+      out['snapshot.fp16_round.greedy_agreement'] = r3(fp16.agree / (prompts * STEPS));
+      out['snapshot.fp16_round.max_abs_logit_diff'] = Number(fp16.maxDiff.toPrecision(4));
     }
     for (const codec of CODEC_NAMES) {
       out[`snapshot.${codec}.greedy_agreement`] = r3(agree[codec]! / (prompts * STEPS));

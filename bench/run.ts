@@ -12,6 +12,8 @@ type Bench = (opts: { quick: boolean; log: (s: string) => void }) => Promise<Res
 
 const benches: Record<string, () => Promise<Bench>> = {
   engine: async () => (await import('./engine.ts')).benchEngine,
+  long: async () => (await import('./long-context.ts')).benchLongContext,
+  kv: async () => (await import('./kv-stages.ts')).benchKvStages,
   resume: async () => (await import('./resume.ts')).benchResume,
   api: async () => (await import('./api.ts')).benchApi,
   models: async () => (await import('./models.ts')).benchModels,

@@ -13,9 +13,18 @@ export async function bareDecode(
   if (dtype !== 'float32') throw new Error('bareDecode measures float32-KV models only');
   const ones = new BigInt64Array(prompt.length + n).fill(1n);
   let past: Record<string, ort.Tensor> = {};
+  // A graph rewritten to output new K/V only (new-kv-graph.ts) reads a fixed-size past in place: its rows
+  // past `pos` are masked out, and each step's new rows are copied in.
+  const inPlace = m.info.kvMode === 'inPlace';
+  const slots = prompt.length + n;
+  const buffers: Float32Array[] = [];
+  const mask = new BigInt64Array(slots + prompt.length);
   for (let l = 0; l < numLayers; l++)
-    for (const name of [io.pastKey[l]!, io.pastValue[l]!])
-      past[name] = new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
+    for (const name of [io.pastKey[l]!, io.pastValue[l]!]) {
+      const data = new Float32Array(inPlace ? numKvHeads * slots * headDim : 0);
+      buffers.push(data);
+      past[name] = new ort.Tensor('float32', data, [1, numKvHeads, inPlace ? slots : 0, headDim]);
+    }
   let input = prompt;
   let pos = 0;
   const ids: number[] = [];
@@ -28,7 +37,14 @@ export async function bareDecode(
       [io.inputIds]: new ort.Tensor('int64', BigInt64Array.from(input, BigInt), [1, S]),
       ...past,
     };
-    if (io.attentionMask) feeds[io.attentionMask] = new ort.Tensor('int64', ones.subarray(0, pos + S), [1, pos + S]);
+    if (inPlace) {
+      mask
+        .fill(1n, 0, pos)
+        .fill(0n, pos, slots)
+        .fill(1n, slots, slots + S);
+      feeds[io.attentionMask!] = new ort.Tensor('int64', mask.subarray(0, slots + S), [1, slots + S]);
+    } else if (io.attentionMask)
+      feeds[io.attentionMask] = new ort.Tensor('int64', ones.subarray(0, pos + S), [1, pos + S]);
     if (io.positionIds)
       feeds[io.positionIds] = new ort.Tensor(
         'int64',
@@ -45,10 +61,19 @@ export async function bareDecode(
     else stepMs.push(t - tPrev);
     tPrev = t;
     ids.push(best);
-    past = {};
-    for (let l = 0; l < numLayers; l++) {
-      past[io.pastKey[l]!] = out[io.presentKey[l]!]!;
-      past[io.pastValue[l]!] = out[io.presentValue[l]!]!;
+    if (inPlace)
+      for (let l = 0; l < numLayers; l++)
+        for (const [i, name] of [io.presentKey[l]!, io.presentValue[l]!].entries()) {
+          const rows = out[name]!.data as Float32Array;
+          for (let h = 0; h < numKvHeads; h++)
+            buffers[2 * l + i]!.set(rows.subarray(h * S * headDim, (h + 1) * S * headDim), (h * slots + pos) * headDim);
+        }
+    else {
+      past = {};
+      for (let l = 0; l < numLayers; l++) {
+        past[io.pastKey[l]!] = out[io.presentKey[l]!]!;
+        past[io.pastValue[l]!] = out[io.presentValue[l]!]!;
+      }
     }
     pos += S;
     input = [best];

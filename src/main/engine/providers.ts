@@ -1,6 +1,7 @@
 // Execution providers: CUDA first when requested/available, else CPU, reporting which one runs and why.
 // onnxruntime-node's ['cuda', 'cpu'] THROWS when the CUDA provider libraries are absent (no silent fallback).
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EngineError, firstLine } from './errors.ts';
 import type { ProviderKind } from './model-files.ts';
@@ -15,13 +16,26 @@ export interface SessionResult {
 
 let quieted = false;
 
-export async function createSession(file: string, request: ProviderRequest, threads: number): Promise<SessionResult> {
+/**
+ * `bytes`: the model already in memory (a rewritten graph, new-kv-graph.ts); `file` still names it in errors,
+ * and its folder is where external weights are read from.
+ */
+export async function createSession(
+  file: string,
+  request: ProviderRequest,
+  threads: number,
+  bytes?: Uint8Array,
+): Promise<SessionResult> {
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    // ORT resolves external data of a model loaded from memory against this folder (not the cwd).
+    ...(bytes ? { extra: { session: { model_external_initializers_file_folder_path: dirname(file) } } } : {}),
   };
+  const create = (opts: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> =>
+    bytes ? ort.InferenceSession.create(bytes, opts) : ort.InferenceSession.create(file, opts);
   // ORT logs a failed CUDA load itself at error level; we report it through providerReason instead. Its
   // environment (and log level) is fixed by the first session of the process, so quiet it before any.
   if (!quieted) {
@@ -32,7 +46,7 @@ export async function createSession(file: string, request: ProviderRequest, thre
   if (request === 'cpu') reason = 'CPU requested';
   else {
     try {
-      const session = await ort.InferenceSession.create(file, { ...base, executionProviders: ['cuda', 'cpu'] });
+      const session = await create({ ...base, executionProviders: ['cuda', 'cpu'] });
       return {
         session,
         provider: 'cuda',
@@ -44,7 +58,7 @@ export async function createSession(file: string, request: ProviderRequest, thre
     }
   }
   try {
-    const session = await ort.InferenceSession.create(file, { ...base, executionProviders: ['cpu'] });
+    const session = await create({ ...base, executionProviders: ['cpu'] });
     return { session, provider: 'cpu', providerReason: reason };
   } catch (e) {
     throw loadError(file, e);

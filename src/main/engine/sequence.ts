@@ -2,10 +2,13 @@
 // tokens[0, kvLen) have K/V in the cache; tokens[kvLen, …) are pending (appended or sampled, not yet run).
 import * as ort from 'onnxruntime-node';
 import { EngineError } from './errors.ts';
-import { float16Bits, float16Tensor, halfToFloat32 } from './fp16.ts';
-import type { KvArray, KvSlice } from './kv-types.ts';
+import { ConcatKv } from './concat-kv.ts';
+import { float16Bits, halfToFloat32 } from './fp16.ts';
+import type { KvSlice } from './kv-types.ts';
 import { sameLayout } from './kv-types.ts';
 import type { LoadedModel } from './model.ts';
+import { Int64Tables, type PastKv } from './past-kv.ts';
+import { SlotKv } from './slot-kv.ts';
 
 export interface FlushOptions {
   chunkSize?: number;
@@ -21,18 +24,6 @@ export class CancelledError extends EngineError {
   }
 }
 
-/** Shared int64 feeds: attention_mask rows of ones and position ids 0..n, sliced per step without allocating. */
-class Int64Tables {
-  ones = new BigInt64Array(0);
-  arange = new BigInt64Array(0);
-  ensure(n: number): void {
-    if (this.ones.length >= n) return;
-    const size = Math.max(n, this.ones.length * 2, 1024);
-    this.ones = new BigInt64Array(size).fill(1n);
-    this.arange = new BigInt64Array(size);
-    for (let i = 0; i < size; i++) this.arange[i] = BigInt(i);
-  }
-}
 const tables = new WeakMap<LoadedModel, Int64Tables>();
 
 export class Sequence {
@@ -41,58 +32,21 @@ export class Sequence {
   /** Logits after token kvLen-1, when valid. */
   logits: Float32Array;
   logitsValid = false;
-  private past: ort.Tensor[]; // [layer0.key, layer0.value, layer1.key, …], each [1, kvHeads, pastLen, headDim]
-  /** Tokens the past tensors hold; > kvLen after a rewind until the next run compacts them (lazily, in place). */
-  private pastLen = 0;
+  private readonly past: PastKv;
   private readonly feeds: Record<string, ort.Tensor> = {};
   private readonly one = new BigInt64Array(1);
   private readonly t: Int64Tables;
-  private readonly rowSize: number; // elements per token per head (headDim)
 
   constructor(private readonly m: LoadedModel) {
     this.logits = new Float32Array(m.config.vocabSize);
-    this.past = this.emptyPast();
-    this.rowSize = m.io.layout.headDim;
     let t = tables.get(m);
     if (!t) tables.set(m, (t = new Int64Tables()));
     this.t = t;
+    this.past = m.info.kvMode === 'inPlace' ? new SlotKv(m.io, m.info.contextLength) : new ConcatKv(m.io, t);
   }
 
   get contextLength(): number {
     return this.m.info.contextLength;
-  }
-
-  private kvTensor(data: KvArray, n: number): ort.Tensor {
-    const { numKvHeads, headDim, dtype } = this.m.io.layout;
-    const dims = [1, numKvHeads, n, headDim];
-    return dtype === 'float16'
-      ? float16Tensor(data as Uint16Array, dims)
-      : new ort.Tensor('float32', data as Float32Array, dims);
-  }
-
-  private newKv(n: number): KvArray {
-    const { numKvHeads, headDim, dtype } = this.m.io.layout;
-    const len = numKvHeads * n * headDim;
-    return dtype === 'float16' ? new Uint16Array(len) : new Float32Array(len);
-  }
-
-  private kvData(t: ort.Tensor): KvArray {
-    return this.m.io.layout.dtype === 'float16' ? float16Bits(t.data) : (t.data as Float32Array);
-  }
-
-  private emptyPast(): ort.Tensor[] {
-    this.pastLen = 0;
-    const out: ort.Tensor[] = [];
-    for (let i = 0; i < this.m.io.layout.numLayers * 2; i++) out.push(this.kvTensor(this.newKv(0), 0));
-    return out;
-  }
-
-  /** Copy positions [from, to) of every head of a [1, H, T, D] cache tensor into dst at position offset `at` of a [H, n, D] array. */
-  private copyRange(src: KvArray, T: number, from: number, to: number, dst: KvArray, n: number, at: number): void {
-    const D = this.rowSize;
-    for (let h = 0; h < this.m.io.layout.numKvHeads; h++) {
-      dst.set(src.subarray((h * T + from) * D, (h * T + to) * D), (h * n + at) * D);
-    }
   }
 
   /** Run the model on tokens[kvLen, kvLen + n). Only the last position's logits are kept. */
@@ -108,7 +62,7 @@ export class Sequence {
         suggestion: 'Start a new conversation or shorten it.',
       });
     this.t.ensure(total);
-    this.compact();
+    if (this.past.length !== start) this.past.truncate(start);
     const f = this.feeds;
     let ids: BigInt64Array;
     if (n === 1) {
@@ -119,17 +73,10 @@ export class Sequence {
       for (let i = 0; i < n; i++) ids[i] = BigInt(this.tokens[start + i]!);
     }
     f[io.inputIds] = new ort.Tensor('int64', ids, [1, n]);
-    if (io.attentionMask) f[io.attentionMask] = new ort.Tensor('int64', this.t.ones.subarray(0, total), [1, total]);
     if (io.positionIds) f[io.positionIds] = new ort.Tensor('int64', this.t.arange.subarray(start, total), [1, n]);
-    for (let l = 0; l < io.layout.numLayers; l++) {
-      f[io.pastKey[l]!] = this.past[2 * l]!;
-      f[io.pastValue[l]!] = this.past[2 * l + 1]!;
-    }
+    this.past.feed(f, n);
     const out = await this.m.session.run(f);
-    for (let l = 0; l < io.layout.numLayers; l++) {
-      this.past[2 * l] = out[io.presentKey[l]!]!;
-      this.past[2 * l + 1] = out[io.presentValue[l]!]!;
-    }
+    this.past.take(out, n);
     const lg = out[io.logits]!;
     const V = lg.dims[2]!; // the graph's vocab width (may be padded beyond config.json's)
     const offset = (lg.dims[1]! - 1) * V;
@@ -141,7 +88,6 @@ export class Sequence {
       this.logits = lg.data as Float32Array; // decode: no copy
     else this.logits = (lg.data as Float32Array).slice(offset, offset + V);
     this.kvLen = total;
-    this.pastLen = total;
     this.logitsValid = true;
   }
 
@@ -204,29 +150,11 @@ export class Sequence {
     await this.run(1);
   }
 
-  /** Drop K/V past n: O(1). The tensors keep their rows until the next run compacts them (see compact). */
+  /** Drop K/V past n: O(1) (the cache forgets lazily, see PastKv.truncate). */
   private truncateKv(n: number): void {
     this.kvLen = n;
+    this.past.truncate(n);
     this.logitsValid = false;
-  }
-
-  /**
-   * Make the past tensors exactly kvLen long for the next run. ORT needs contiguous [1, H, kvLen, D] inputs
-   * and each head's rows are contiguous, so this moves heads 1..H-1 down in place (a memmove of the kept
-   * data, no allocation) and re-wraps the same memory: several rewinds before a run cost one move.
-   */
-  private compact(): void {
-    const T = this.pastLen;
-    const n = this.kvLen;
-    if (T === n) return;
-    const { numKvHeads: H } = this.m.io.layout;
-    const D = this.rowSize;
-    this.past = this.past.map((t) => {
-      const data = this.kvData(t);
-      for (let h = 1; h < H; h++) data.copyWithin(h * n * D, h * T * D, (h * T + n) * D);
-      return this.kvTensor(data.subarray(0, H * n * D), n);
-    });
-    this.pastLen = n;
   }
 
   rewindTo(n: number): void {
@@ -252,15 +180,7 @@ export class Sequence {
         suggestion: 'Use 0 <= start <= end <= tokenCount.',
       });
     if (end > this.kvLen) await this.flush();
-    const n = end - start;
-    const layers: KvSlice['layers'] = [];
-    for (let l = 0; l < this.m.io.layout.numLayers; l++) {
-      const key = this.newKv(n);
-      const value = this.newKv(n);
-      this.copyRange(this.kvData(this.past[2 * l]!), this.pastLen, start, end, key, n, 0);
-      this.copyRange(this.kvData(this.past[2 * l + 1]!), this.pastLen, start, end, value, n, 0);
-      layers.push({ key, value });
-    }
+    const layers = this.past.read(start, end);
     return { layout: { ...this.m.io.layout }, start, tokens: this.tokens.slice(start, end), layers };
   }
 
@@ -296,25 +216,9 @@ export class Sequence {
         cause: `restored ${total} tokens exceed the context length ${this.contextLength}.`,
         suggestion: 'Use a model with a longer context.',
       });
-    const past: ort.Tensor[] = [];
-    for (let l = 0; l < numLayers; l++)
-      for (const which of ['key', 'value'] as const) {
-        // One slice already is the [1, H, total, D] tensor (its buffer arrived here moved or cloned, so it is
-        // this worker's own): wrap it. Otherwise assemble each layer once, straight from the slices.
-        const only = slices.length === 1 ? slices[0]!.layers[l]![which] : null;
-        let dst: KvArray;
-        if (only) dst = only;
-        else {
-          dst = this.newKv(total);
-          for (const s of slices)
-            this.copyRange(s.layers[l]![which], s.tokens.length, 0, s.tokens.length, dst, total, s.start);
-        }
-        past.push(this.kvTensor(dst, total));
-      }
-    this.past = past;
+    this.past.load(slices, total);
     this.tokens = slices.flatMap((s) => s.tokens);
     this.kvLen = total;
-    this.pastLen = total;
     this.logitsValid = false;
   }
 }

@@ -3,8 +3,9 @@
 // Versions (all still read: old databases and bundles keep working):
 //  1: SHA-256 checksum.
 //  2: XXH64 checksum (checksum.ts).
-//  3 (written now): as 2; quantized bodies start with a key-transform record (codec/quant.ts: keys
+//  3: as 2; quantized bodies start with a key-transform record (codec/quant.ts: keys
 //     quantized with RoPE undone). The header layout and the exact body are the same in all three.
+//  4 (written now): as 3; exact bodies may be raw, tagged (codec/exact.ts), the hot tier's memory-speed format.
 import { type KeyRotation, type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../engine/kv-types.ts';
 import { decodeExactInto, encodeExact, exactBodyBytes } from './codec/exact.ts';
 import { decodeQuantInto, encodeQuant, quantBodyBytes, zstdFrame } from './codec/quant.ts';
@@ -16,7 +17,7 @@ import { ZstdBoundError, checkZstdBound } from './zstd-bound.ts';
 
 const MAGIC = 0x42564b52; // 'RKVB' little-endian
 /** The version written; readHeader accepts every version in CHECKSUMS. */
-export const BLOCK_VERSION = 3;
+export const BLOCK_VERSION = 4;
 const HEADER = 60;
 const CODECS: CodecName[] = ['exact', 'int8', 'int4'];
 const DTYPES: KvDtype[] = ['float32', 'float16'];

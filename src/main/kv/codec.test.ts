@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { xxh64 } from '@node-rs/xxhash';
 import { ropeTable, rotateRow } from './codec/rope.ts';
 import { BLOCK_VERSION, BlockError, decodeBlock, decodeBlockInto, encodeBlock, readHeader } from './block-format.ts';
+import { encodeExact } from './codec/exact.ts';
 import { newTarget, reader } from './codec/tensors.ts';
 import { fromHalf, toHalf } from '../engine/half.ts';
 import { ROOT_HASH, hashBlock } from './hash.ts';
@@ -52,6 +53,35 @@ for (const layout of [f32, f16]) {
         );
       }
     }
+  });
+
+  test(`exact blocks are stored raw; a compressed exact body decodes alike; a short raw body is refused (${layout.dtype})`, async () => {
+    const { slice, hash, tokens, start } = block(layout);
+    const expect = { hash, layout, start, tokens };
+    const { data } = await encodeBlock(slice, hash, 'full', 'exact');
+    const raw = slice.layers.reduce((n, l) => n + l.key.byteLength + l.value.byteLength, 0);
+    assert.equal(readHeader(data).bodyBytes, 4 + raw, 'a 4-byte tag, then the bytes as they are');
+    const zstd = await encodeExact(slice.layers, layout, true);
+    const packed = Buffer.concat([data.subarray(0, 60), zstd, Buffer.alloc(8)]);
+    packed.writeUInt32LE(zstd.length, 56);
+    const a = await decodeBlock(data, expect);
+    const b = await decodeBlock(resum(packed), expect);
+    assert.deepEqual(b.layers, a.layers);
+    assert.deepEqual(a.layers, slice.layers);
+    // into a wider target at an offset, with a limit (what restore does)
+    const target = newTarget(layout, 100);
+    target.at = 10;
+    target.limit = 30;
+    await decodeBlockInto(data, expect, target);
+    const D = layout.headDim;
+    const n = tokens.length;
+    for (let h = 0; h < layout.numKvHeads; h++) {
+      const got = target.layers[2]!.value.subarray((h * 100 + 10) * D, (h * 100 + 40) * D);
+      assert.deepEqual(got, slice.layers[2]!.value.subarray(h * n * D, (h * n + 30) * D));
+    }
+    const short = Buffer.concat([data.subarray(0, 60 + 4 + raw - 2), Buffer.alloc(8)]);
+    short.writeUInt32LE(4 + raw - 2, 56);
+    await assert.rejects(decodeBlock(resum(short), expect), (e: BlockError) => e.reason === 'body');
   });
 
   for (const [codec, levels, rope] of [
@@ -241,14 +271,15 @@ test('corrupt, truncated or misattributed blocks are detected', async () => {
 });
 
 /**
- * The same block as an older format wrote it (v1: SHA-256 trailer; v2: XXH64). Their quantized bodies lack
- * v3's key-transform record, which must then say "none" (older formats had no transform).
+ * The same block as an older format wrote it (v1: SHA-256 trailer; v2: XXH64; v3: as v4 with exact bodies
+ * always compressed). v1/v2 quantized bodies lack v3's key-transform record, which must then say "none"
+ * (older formats had no transform). `exactBody`: the compressed exact body, for an exact block.
  */
-function asOld(v3: Buffer, version: 1 | 2): Buffer {
-  const quant = v3.readUInt8(5) !== 0;
-  if (quant) assert.equal(v3.readUInt8(60), 0, 'only a block without key transform has an older form');
-  const body = v3.subarray(60 + (quant ? 8 : 0), 60 + v3.readUInt32LE(56));
-  const head = Buffer.from(v3.subarray(0, 60));
+function asOld(v4: Buffer, version: 1 | 2 | 3, exactBody?: Buffer): Buffer {
+  const quant = v4.readUInt8(5) !== 0;
+  if (quant && version < 3) assert.equal(v4.readUInt8(60), 0, 'only a block without key transform has an older form');
+  const body = exactBody ?? v4.subarray(60 + (quant && version < 3 ? 8 : 0), 60 + v4.readUInt32LE(56));
+  const head = Buffer.from(v4.subarray(0, 60));
   head.writeUInt8(version, 4);
   head.writeUInt32LE(body.length, 56);
   const data = Buffer.concat([head, body]);
@@ -258,24 +289,25 @@ function asOld(v3: Buffer, version: 1 | 2): Buffer {
   return Buffer.concat([data, sum]);
 }
 
-/** Rewrites a v3 block's checksum after an edit (the edit then reaches the decoder). */
+/** Rewrites a v3/v4 block's checksum after an edit (the edit then reaches the decoder). */
 function resum(b: Buffer): Buffer {
   const end = 60 + b.readUInt32LE(56);
   b.writeBigUInt64LE(xxh64(b.subarray(0, end)), end);
   return b;
 }
 
-test('blocks of formats v1 (SHA-256) and v2 still decode; v3 is written; unknown versions are rejected', async () => {
-  assert.equal(BLOCK_VERSION, 3);
+test('blocks of formats v1 (SHA-256), v2 and v3 still decode; v4 is written; unknown versions are rejected', async () => {
+  assert.equal(BLOCK_VERSION, 4);
   for (const codec of ['exact', 'int8', 'int4'] as const) {
     const { slice, hash, tokens, start } = block(f32);
     const { data } = await encodeBlock(slice, hash, 'full', codec);
-    assert.equal(readHeader(data).version, 3);
+    assert.equal(readHeader(data).version, 4);
     assert.equal(data.length, 60 + readHeader(data).bodyBytes + 8);
     const expect = { hash, layout: f32, start, tokens };
     const now = await decodeBlock(data, expect);
-    for (const version of [1, 2] as const) {
-      const old = asOld(data, version);
+    const zstdBody = codec === 'exact' ? await encodeExact(slice.layers, f32, true) : undefined;
+    for (const version of [1, 2, 3] as const) {
+      const old = asOld(data, version, zstdBody);
       assert.equal(readHeader(old).version, version);
       const back = await decodeBlock(old, expect);
       for (const [l, layer] of back.layers.entries()) {
@@ -287,7 +319,7 @@ test('blocks of formats v1 (SHA-256) and v2 still decode; v3 is written; unknown
       await assert.rejects(decodeBlock(flipped, expect), (e: BlockError) => e.reason === 'checksum');
     }
     const future = Buffer.from(data);
-    future.writeUInt8(4, 4);
+    future.writeUInt8(5, 4);
     await assert.rejects(decodeBlock(future, expect), (e: BlockError) => e.reason === 'header');
   }
 });

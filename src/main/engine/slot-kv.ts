@@ -1,0 +1,138 @@
+// Past K/V in engine-owned buffers that ORT reads in place, for graphs rewritten by new-kv-graph.ts to output
+// only the new tokens' K/V. Per layer, key and value each live in one array laid out [H, slots, D]; the
+// graph gets that whole array as its past (onnxruntime-node wraps input arrays without copying) and an
+// attention mask of ones for the `length` held tokens and zeros for the spare slots, so a step copies only
+// its new rows: no O(context) copy or garbage per token.
+//
+// Slots grow in pages (at most PAGE - 1 spare slots are attended to and masked out); growing moves each
+// head's rows to the new stride in place, or into an array twice as large, so it is amortised O(1) per token.
+import * as ort from 'onnxruntime-node';
+import type { IoMap } from './io-map.ts';
+import type { KvArray, KvSlice } from './kv-types.ts';
+import { copyRows, kvData, kvTensor, newKv, type PastKv } from './past-kv.ts';
+
+export const PAGE = 64;
+
+export class SlotKv implements PastKv {
+  length = 0;
+  /** Token slots per head in the arrays the graph reads. */
+  private slots = 0;
+  /** Token capacity per head of the backing arrays. */
+  private capacity = 0;
+  private data: KvArray[] = []; // [layer0.key, layer0.value, layer1.key, …]
+  private views: ort.Tensor[] = [];
+  private mask = new BigInt64Array(0);
+
+  constructor(
+    private readonly io: IoMap,
+    private readonly contextLength: number,
+  ) {
+    this.resize(0);
+  }
+
+  /** Make room for `tokens` tokens (slots rounded up to a page, capped at the context length). */
+  private reserve(tokens: number): void {
+    if (tokens <= this.slots && this.views.length) return;
+    this.resize(Math.max(tokens, Math.min(this.contextLength, Math.ceil(tokens / PAGE) * PAGE)));
+  }
+
+  private resize(slots: number): void {
+    const { layout } = this.io;
+    const { numKvHeads: H, headDim: D } = layout;
+    const n = this.length;
+    if (slots > this.capacity || !this.data.length) {
+      const capacity = Math.max(slots, Math.min(this.contextLength, this.capacity * 2));
+      this.data = Array.from({ length: layout.numLayers * 2 }, (_, i) => {
+        const next = newKv(layout, capacity);
+        const old = this.data[i];
+        if (old && n) copyRows(layout, old, this.slots, 0, n, next, slots, 0);
+        return next;
+      });
+      this.capacity = capacity;
+    } else if (slots !== this.slots) {
+      // Same array, wider stride: move heads last to first so no head overwrites one not yet moved.
+      for (const a of this.data)
+        for (let h = H - 1; h >= 1; h--) a.copyWithin(h * slots * D, h * this.slots * D, (h * this.slots + n) * D);
+    }
+    this.slots = slots;
+    this.views = this.data.map((a) => kvTensor(layout, a.subarray(0, H * slots * D), slots));
+  }
+
+  feed(f: Record<string, ort.Tensor>, n: number): void {
+    const { io } = this;
+    this.reserve(this.length + n);
+    const S = this.slots;
+    // [held tokens | spare slots | the n new tokens] (the graph appends the new K/V after the past it is fed).
+    if (this.mask.length < S + n) this.mask = new BigInt64Array(Math.max(S + n, this.mask.length * 2));
+    const m = this.mask.subarray(0, S + n);
+    m.fill(1n, 0, this.length);
+    m.fill(0n, this.length, S);
+    m.fill(1n, S, S + n);
+    f[io.attentionMask!] = new ort.Tensor('int64', m, [1, S + n]);
+    for (let l = 0; l < io.layout.numLayers; l++) {
+      f[io.pastKey[l]!] = this.views[2 * l]!;
+      f[io.pastValue[l]!] = this.views[2 * l + 1]!;
+    }
+  }
+
+  take(out: ort.InferenceSession.ReturnType, n: number): void {
+    const { io } = this;
+    const { layout } = io;
+    // reserve() in feed made room: the new rows go to slots [length, length + n) of each head.
+    for (let l = 0; l < layout.numLayers; l++) {
+      copyRows(layout, kvData(layout, out[io.presentKey[l]!]!), n, 0, n, this.data[2 * l]!, this.slots, this.length);
+      copyRows(
+        layout,
+        kvData(layout, out[io.presentValue[l]!]!),
+        n,
+        0,
+        n,
+        this.data[2 * l + 1]!,
+        this.slots,
+        this.length,
+      );
+    }
+    this.length += n;
+  }
+
+  truncate(n: number): void {
+    this.length = n;
+  }
+
+  read(start: number, end: number): KvSlice['layers'] {
+    const { layout } = this.io;
+    const n = end - start;
+    const layers: KvSlice['layers'] = [];
+    for (let l = 0; l < layout.numLayers; l++) {
+      const key = newKv(layout, n);
+      const value = newKv(layout, n);
+      copyRows(layout, this.data[2 * l]!, this.slots, start, end, key, n, 0);
+      copyRows(layout, this.data[2 * l + 1]!, this.slots, start, end, value, n, 0);
+      layers.push({ key, value });
+    }
+    return layers;
+  }
+
+  load(slices: readonly KvSlice[], total: number): void {
+    const { layout } = this.io;
+    this.length = 0; // nothing to keep when the arrays move
+    this.reserve(total);
+    for (let l = 0; l < layout.numLayers; l++)
+      for (const [i, which] of [
+        [0, 'key'],
+        [1, 'value'],
+      ] as const)
+        for (const s of slices)
+          copyRows(
+            layout,
+            s.layers[l]![which],
+            s.tokens.length,
+            0,
+            s.tokens.length,
+            this.data[2 * l + i]!,
+            this.slots,
+            s.start,
+          );
+    this.length = total;
+  }
+}
