@@ -105,7 +105,9 @@ export async function benchKvStages(opts: { quick: boolean; log: (s: string) => 
       await time('restore.sqlite_read_unmapped_ms', () => plan.used.map((h) => unmapped.blocks.blockData(h)!));
       unmapped.close();
       // the compressed body (block versions <= 3), from the save stages above
-      const bodies = await time('restore.zstd_ms', () => Promise.all(packed.map((b) => zstdDecompress(b))));
+      const bodies = await time('restore.zstd_ms', () =>
+        Promise.all(packed.map((b, i) => zstdDecompress(b, raws[i]!.length))),
+      );
       await time('restore.unshuffle_ms', () => bodies.forEach((b) => unshuffle(b, 4)));
       // the raw exact body (what is stored now): header + checksum + one copy per head row range
       const target = newTarget(ctx.layout, ids.length);

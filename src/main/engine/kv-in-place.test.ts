@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { Engine, type Generator } from './index.ts';
 import { rewriteForNewKv } from './new-kv-graph.ts';
 import { PAGE } from './slot-kv.ts';
-import { fixture, maxAbsDiff, PROMPT } from './test-fixtures.ts';
+import { fixture, maxAbsDiff, PROMPT } from './fixtures.testkit.ts';
 
 const { onnx } = onnxProto;
 const opts = { threads: 1, fingerprintCachePath: null } as const;
