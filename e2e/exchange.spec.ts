@@ -32,9 +32,9 @@ test('export a resumable bundle, delete the chat, import it, and resume without 
   const item = conversationItem(page, title);
   await item.hover();
   await item.getByRole('button', { name: 'Delete conversation' }).click();
-  const confirm = page.getByRole('alertdialog', { name: 'Delete conversation?' });
-  await confirm.getByRole('button', { name: 'Delete' }).click();
   await expect(conversationButton(page, title)).toHaveCount(0);
+  // the real delete waits for the Undo window: the import below must not meet the chat it came from
+  await expect(page.getByTestId('toasts').getByRole('button', { name: 'Undo' })).toHaveCount(0, { timeout: 20_000 });
 
   const choosing = page.waitForEvent('filechooser');
   await page.getByRole('button', { name: 'Import', exact: true }).click();

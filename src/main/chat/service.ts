@@ -213,6 +213,23 @@ export class ChatService {
     });
   }
 
+  /**
+   * A reply to a stored user message that has none yet (its turn was cut short by a crash, a stop before
+   * the reply began, or an error): the same turn as regenerate, without a reply to replace.
+   */
+  replyTo(o: { userMessageId: string }, h: TurnHandlers = {}): Promise<TurnOutcome> {
+    return this.turn(h, () => {
+      const user = this.store.messages.require(o.userMessageId);
+      if (user.role !== 'user') throw new ChatError('Cannot reply', `${user.id} is not a user message`);
+      return {
+        conv: this.store.conversations.require(user.conversationId),
+        parentId: user.parentId,
+        userText: user.content,
+        existingUser: user,
+      };
+    });
+  }
+
   /** Edits a user message by adding a sibling with the new text (a new branch) and replying to it. */
   editUserMessage(o: { messageId: string; text: string }, h: TurnHandlers = {}): Promise<TurnOutcome> {
     return this.turn(h, () => {

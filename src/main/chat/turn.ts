@@ -165,13 +165,19 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
 
   // 5. stream the reply
   let tFirst = 0;
+  let written = 0;
   const result = await gen.generate({
     sampling: engineSampling(conv.sampling, info.generationDefaults),
     maxTokens,
     signal: h.signal,
     onFragment: (f) => {
       if (!tFirst && f.tokenId !== null) tFirst = performance.now();
-      if (f.text) emit({ type: 'fragment', text: f.text });
+      if (f.tokenId !== null) written++;
+      // the live "Writing… N tokens" status: sent with the text, so it costs no extra wake-ups
+      if (f.text) {
+        emit({ type: 'progress', phase: 'generate', done: written, total: maxTokens });
+        emit({ type: 'fragment', text: f.text });
+      }
     },
   });
 

@@ -145,6 +145,7 @@ export function createService(deps: ServiceDeps): Service {
         }),
       'chat.edit': (p, sink) =>
         turn(sink, (h) => chat.editUserMessage({ messageId: p.userMessageId, text: p.text }, h)),
+      'chat.reply': (p, sink) => turn(sink, (h) => chat.replyTo({ userMessageId: p.userMessageId }, h)),
       'io.export': async ({ conversationId, format }, sink) => {
         sink.progress({ phase: 'read', done: 0, total: 1 });
         const file = chat.exportConversations({ ids: conversationId ? [conversationId] : undefined, format });

@@ -2,12 +2,14 @@
 import type { Prediction } from '../../../shared/client.ts';
 import type {
   Codec,
+  ConversationSummary,
   ConversationView,
   MessageView,
   Sampling,
   TurnProgress,
   TurnResult,
 } from '../../../shared/contract.ts';
+import { SvelteSet } from 'svelte/reactivity';
 import { titleFrom } from '../../../shared/title.ts';
 import { api } from './api.ts';
 import { cache } from './app.svelte.ts';
@@ -16,7 +18,7 @@ import { conversations } from './conversations.svelte.ts';
 import { isCancellation, toUserError, type UserError } from './errors.ts';
 import { toasts } from './toasts.svelte.ts';
 
-export type TurnKind = 'send' | 'regenerate' | 'edit';
+export type TurnKind = 'send' | 'regenerate' | 'edit' | 'reply';
 
 export interface ActiveTurn {
   conversationId: string;
@@ -28,6 +30,9 @@ export interface ActiveTurn {
   draft: string;
   progress: TurnProgress | null;
   stopping: boolean;
+  /** performance.now() when the turn started, and when its first token was written (for the live rate). */
+  startedAt: number;
+  writingSince: number | null;
 }
 
 export interface SettingsPatch {
@@ -36,6 +41,9 @@ export interface SettingsPatch {
   sampling?: Partial<Sampling>;
   codec?: Codec;
 }
+
+/** How long a deleted chat can be brought back before it is deleted for good. */
+export const UNDO_DELETE_MS = 8000;
 
 const DEFAULT_TITLES = new Set(['', 'New chat', 'New conversation', 'Untitled']);
 
@@ -71,6 +79,13 @@ export class ChatState {
   error = $state.raw<UserError | null>(null);
   /** A message to scroll to and highlight (from a search hit). */
   focusMessageId = $state<string | null>(null);
+  /** Read out by screen readers when a reply finishes (the message log itself is not live). */
+  announcement = $state('');
+  /**
+   * Chats whose system prompt changed since their last reply: the stored cache still covers the old prompt,
+   * but the next reply renders the chat anew and reads all of it. The card says so (cleared by that reply).
+   */
+  readonly promptChanged = new SvelteSet<string>();
 
   private prediction: Prediction<string, TurnProgress, TurnResult> | null = null;
   /**
@@ -191,22 +206,55 @@ export class ChatState {
     await this.create(undefined, true);
   }
 
-  async remove(id: string): Promise<boolean> {
+  /** Deletes waiting for their Undo window to pass (committed at once if the page goes away). */
+  private pendingDeletes: Record<string, { timer: ReturnType<typeof setTimeout>; summary: ConversationSummary }> = {};
+
+  /**
+   * Delete with Undo: the chat leaves the list at once, and is deleted for good (its cache blocks freed)
+   * only when the toast's Undo has not been used for UNDO_DELETE_MS.
+   */
+  remove(id: string): void {
+    const summary = conversations.items.find((c) => c.id === id);
+    if (!summary || this.pendingDeletes[id] || this.turn?.conversationId === id) return;
+    conversations.hide(id);
+    if (this.conversation?.id === id) this.close();
+    const timer = setTimeout(() => void this.commitDelete(id), UNDO_DELETE_MS);
+    this.pendingDeletes[id] = { timer, summary };
+    toasts.info(
+      `Deleted “${summary.title || 'Untitled'}”`,
+      { label: 'Undo', run: () => this.undoDelete(id) },
+      UNDO_DELETE_MS,
+    );
+  }
+
+  undoDelete(id: string): void {
+    const p = this.pendingDeletes[id];
+    if (!p) return;
+    clearTimeout(p.timer);
+    delete this.pendingDeletes[id];
+    conversations.restore(p.summary);
+  }
+
+  private async commitDelete(id: string): Promise<void> {
+    const p = this.pendingDeletes[id];
+    if (!p) return;
+    clearTimeout(p.timer);
+    delete this.pendingDeletes[id];
     try {
-      const res = await api.call('conversations.delete', { id });
-      conversations.remove(id);
+      await api.call('conversations.delete', { id });
+      conversations.forget(id);
       delete this.drafts[id];
       if (this.fresh?.id === id) this.fresh = null;
-      if (this.conversation?.id === id) this.close();
-      toasts.info(
-        res.freedBlocks > 0 ? `Conversation deleted (${res.freedBlocks} cache blocks freed)` : 'Conversation deleted',
-      );
       void cache.refresh();
-      return true;
     } catch (e) {
+      conversations.restore(p.summary);
       toasts.error(e, 'Could not delete the conversation');
-      return false;
     }
+  }
+
+  /** The page is going away: what was deleted is deleted now (the Undo window closes with the page). */
+  commitDeletes(): void {
+    for (const id of Object.keys(this.pendingDeletes)) void this.commitDelete(id);
   }
 
   async reload(id: string): Promise<void> {
@@ -244,6 +292,15 @@ export class ChatState {
     await this.run(
       { kind: 'regenerate', conversationId: conv.id, replacesId: assistantMessageId, userText: null },
       () => api.stream('chat.regenerate', { assistantMessageId }),
+    );
+  }
+
+  /** A reply to your last message when it has none (its turn was cut short): no copy of the message is made. */
+  async reply(userMessageId: string): Promise<void> {
+    const conv = this.conversation;
+    if (!conv || this.turn || connection.lost) return;
+    await this.run({ kind: 'reply', conversationId: conv.id, replacesId: null, userText: null }, () =>
+      api.stream('chat.reply', { userMessageId }),
     );
   }
 
@@ -285,11 +342,25 @@ export class ChatState {
     }
   }
 
+  /** The open chat's view again (its cache card: blocks may have been evicted by other chats' turns). */
+  async refreshOpen(): Promise<void> {
+    const id = this.conversation?.id;
+    if (!id || this.turn?.conversationId === id) return;
+    try {
+      const view = await api.call('conversations.get', { id });
+      if (this.conversation?.id === id && !this.turn) this.conversation = view;
+    } catch {
+      // the card keeps what it showed; opening the chat again refreshes it
+    }
+  }
+
   async update(patch: SettingsPatch): Promise<boolean> {
     const conv = this.conversation;
     if (!conv) return false;
     try {
       const view = await api.call('conversations.update', { id: conv.id, ...patch });
+      if (patch.systemPrompt !== undefined && patch.systemPrompt !== conv.systemPrompt && conv.messages.length > 0)
+        this.promptChanged.add(conv.id);
       if (this.conversation?.id === view.id) this.conversation = view;
       conversations.upsert(view);
       return true;
@@ -303,7 +374,14 @@ export class ChatState {
     start: Pick<ActiveTurn, 'kind' | 'conversationId' | 'replacesId' | 'userText'>,
     begin: () => Prediction<string, TurnProgress, TurnResult>,
   ): Promise<boolean> {
-    this.turn = { ...start, draft: '', progress: null, stopping: false };
+    this.turn = {
+      ...start,
+      draft: '',
+      progress: null,
+      stopping: false,
+      startedAt: performance.now(),
+      writingSince: null,
+    };
     const turn = this.turn;
     this.error = null;
     let userStored = false;
@@ -311,6 +389,7 @@ export class ChatState {
       const prediction = begin();
       this.prediction = prediction;
       prediction.onProgress((p) => {
+        if (p.phase === 'generate' && turn.writingSince === null) turn.writingSince = performance.now();
         turn.progress = p;
         if (p.userMessageId) userStored = true;
       });
@@ -332,6 +411,9 @@ export class ChatState {
         flush();
       }
       const result = await prediction;
+      this.promptChanged.delete(start.conversationId);
+      const reply = result.conversation.messages.find((m) => m.id === result.assistantMessageId)?.text ?? '';
+      this.announcement = `Reply finished: ${reply.length > 400 ? `${reply.slice(0, 400)}…` : reply}`;
       conversations.upsert(result.conversation);
       if (this.conversation?.id === start.conversationId) this.conversation = result.conversation;
       return true;
@@ -344,7 +426,7 @@ export class ChatState {
         // Nothing was stored: give the text back so it is not lost.
         if (start.kind === 'send' && !userStored && start.userText && !this.composer) this.composer = start.userText;
       }
-      await this.reload(start.conversationId);
+      if (!connection.lost) await this.reload(start.conversationId);
       return false;
     } finally {
       this.turn = null;

@@ -21,6 +21,8 @@ export class ConversationList {
   query = $state('');
   hits = $state.raw<SearchHit[]>([]);
   searching = $state(false);
+  /** Deleted in this window but still undoable: hidden from the list until the delete is committed. */
+  private pendingDelete: Record<string, true> = {};
   /** The clock for date groups; refreshed when the list is. */
   private now = $state(Date.now());
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -36,7 +38,8 @@ export class ConversationList {
 
   async refresh(): Promise<void> {
     try {
-      this.items = await api.call('conversations.list', {});
+      const all = await api.call('conversations.list', {});
+      this.items = all.filter((c) => !this.pendingDelete[c.id]);
       this.now = Date.now();
       this.loadFailed = false;
     } catch (e) {
@@ -56,6 +59,21 @@ export class ConversationList {
 
   remove(id: string): void {
     this.items = this.items.filter((c) => c.id !== id);
+  }
+
+  /** Hides a chat whose delete can still be undone; `restore` puts it back. */
+  hide(id: string): void {
+    this.pendingDelete[id] = true;
+    this.remove(id);
+  }
+
+  restore(c: ConversationSummary): void {
+    delete this.pendingDelete[c.id];
+    this.upsert(c);
+  }
+
+  forget(id: string): void {
+    delete this.pendingDelete[id];
   }
 
   setQuery(q: string): void {

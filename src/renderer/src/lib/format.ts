@@ -6,6 +6,11 @@ export function formatInt(n: number): string {
   return int.format(n);
 }
 
+/** "1 block", "2 blocks", "1,024 tokens": a count with its noun. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${int.format(n)} ${n === 1 ? noun : nouns}`;
+}
+
 export function formatRate(n: number): string {
   return one.format(n);
 }
