@@ -113,12 +113,13 @@ test('a dialog keeps Tab inside it, and a finished reply is announced', async ({
   await expect(dialog).toBeVisible();
   for (let i = 0; i < 12; i++) {
     await page.keyboard.press('Tab');
-    expect(await dialog.evaluate((d) => d.contains(document.activeElement)), `Tab ${i + 1} stays in the dialog`).toBe(
-      true,
-    );
+    expect(
+      await dialog.evaluate((d) => d.contains(d.ownerDocument.activeElement)),
+      `Tab ${i + 1} stays in the dialog`,
+    ).toBe(true);
   }
   await page.keyboard.press('Shift+Tab');
-  expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  expect(await dialog.evaluate((d) => d.contains(d.ownerDocument.activeElement))).toBe(true);
   await page.keyboard.press('Escape');
 
   await newChat(page);

@@ -101,3 +101,24 @@ test('after the service crashes mid-reply, the chat stops waiting; after a resta
   await expect(messages(page, 'assistant')).toHaveCount(1);
   await expect(messages(page, 'user')).toHaveCount(1);
 });
+
+test('a reply cut at the token limit can be continued: the model goes on after its last word, no new message', async ({
+  app,
+}) => {
+  const { page } = app;
+  await newChat(page);
+  await setChatSettings(page, { temperature: 0, maxTokens: 6 });
+  await sendAndWait(page, 'Tell me about your day.');
+  const reply = messages(page, 'assistant').last();
+  await expect(reply.getByTestId('stop-reason')).toHaveText('Stopped at the token limit');
+  const before = (await reply.getByTestId('message-text').innerText()).trim();
+
+  await reply.getByRole('button', { name: 'Continue' }).click();
+  await waitForReply(page);
+  const after = (await messages(page, 'assistant').last().getByTestId('message-text').innerText()).trim();
+  expect(after.startsWith(before), `"${after}" goes on from "${before}"`).toBe(true);
+  expect(after.length).toBeGreaterThan(before.length);
+  await expect(messages(page, 'user')).toHaveCount(1);
+  await expect(messages(page, 'assistant')).toHaveCount(1);
+  await expect(messages(page, 'assistant').last().getByTestId('branch-position')).toHaveText('2 / 2');
+});

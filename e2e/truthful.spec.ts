@@ -3,24 +3,34 @@ import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { INTRO, lastTurnCache, newChat, send, sendAndWait, setChatSettings, waitForReply } from './ui.ts';
 
+/** The few browser globals the page script below uses (this project's tsconfig has no DOM lib). */
+interface PageGlobals {
+  __statuses: string[];
+  __statusObserver?: { disconnect(): void };
+  document: { body: unknown; querySelector(selector: string): { textContent: string | null } | null };
+  MutationObserver: new (callback: () => void) => {
+    observe(target: unknown, options: object): void;
+    disconnect(): void;
+  };
+}
+
 /** Records every text the turn status shows while `run` goes on (a MutationObserver in the page). */
 async function statusTexts(page: Page, run: () => Promise<void>): Promise<string[]> {
   await page.evaluate(() => {
-    const w = window as unknown as { __statuses: string[]; __statusObserver?: MutationObserver };
-    w.__statuses = [];
-    const seen = () => {
-      const el = document.querySelector('[data-testid="turn-status"]');
-      const t = el?.textContent?.trim();
-      if (t && w.__statuses.at(-1) !== t) w.__statuses.push(t);
-    };
-    w.__statusObserver = new MutationObserver(seen);
-    w.__statusObserver.observe(document.body, { subtree: true, childList: true, characterData: true });
+    const g = globalThis as unknown as PageGlobals;
+    g.__statuses = [];
+    const observer = new g.MutationObserver(() => {
+      const t = g.document.querySelector('[data-testid="turn-status"]')?.textContent?.trim();
+      if (t && g.__statuses[g.__statuses.length - 1] !== t) g.__statuses.push(t);
+    });
+    observer.observe(g.document.body, { subtree: true, childList: true, characterData: true });
+    g.__statusObserver = observer;
   });
   await run();
   return page.evaluate(() => {
-    const w = window as unknown as { __statuses: string[]; __statusObserver?: MutationObserver };
-    w.__statusObserver?.disconnect();
-    return w.__statuses;
+    const g = globalThis as unknown as PageGlobals;
+    g.__statusObserver?.disconnect();
+    return g.__statuses;
   });
 }
 

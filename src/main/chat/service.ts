@@ -18,7 +18,8 @@ import type { SearchHit } from '../store/search.ts';
 import type { ExportFormat } from '../../shared/vocabulary.ts';
 import type { Conversation, Message, Sampling } from '../store/types.ts';
 import { type RestoreSource, restorePrefix } from './restore.ts';
-import { runTurn } from './turn.ts';
+import { CONTINUABLE, runContinuation } from './continue.ts';
+import { runTurn, type TurnDeps } from './turn.ts';
 import { ChatError, type NewConversationInput, type TurnHandlers, type TurnOutcome, errorInfo } from './types.ts';
 
 /** What ChatService.warmUp did: the engine now holds `restoredTokens` of the conversation's log. */
@@ -240,7 +241,26 @@ export class ChatService {
     });
   }
 
+  /**
+   * Goes on writing a reply that was cut short (Stopped, or the token limit) after its last token; the whole
+   * reply is committed as a sibling of the old one (see continue.ts).
+   */
+  continueReply(o: { assistantMessageId: string }, h: TurnHandlers = {}): Promise<TurnOutcome> {
+    return this.exclusive(h, (deps) => {
+      const reply = this.store.messages.require(o.assistantMessageId);
+      if (reply.role !== 'assistant') throw new ChatError('Cannot continue', `${reply.id} is not a reply`);
+      if (!reply.stopReason || !CONTINUABLE.has(reply.stopReason))
+        throw new ChatError('Cannot continue this reply', 'it ended on its own', 'Regenerate it, or send a message.');
+      return runContinuation(deps, { conv: this.store.conversations.require(reply.conversationId), reply }, h);
+    });
+  }
+
   private turn(h: TurnHandlers, spec: () => Parameters<typeof runTurn>[1]): Promise<TurnOutcome> {
+    return this.exclusive(h, (deps) => runTurn(deps, spec(), h));
+  }
+
+  /** Runs one turn-like job with the engine to itself, queued after the others. */
+  private exclusive(h: TurnHandlers, job: (deps: TurnDeps) => Promise<TurnOutcome>): Promise<TurnOutcome> {
     this.warmTicket++; // queued warm-ups are moot: this turn restores what it needs
     this.warmFor = null;
     return this.serial(async () => {
@@ -249,19 +269,15 @@ export class ChatService {
       try {
         const engine = this.eng;
         if (!engine) throw new ChatError('No model loaded', 'the chat needs a model', 'Open a model first.', 'noModel');
-        return await runTurn(
-          {
-            store: this.store,
-            engine,
-            generator: () => this.generator(engine),
-            logger: this.logger,
-            blockSize: this.blockSize,
-            cacheBudgetMb: this.cacheBudgetMb,
-            opened,
-          },
-          spec(),
-          h,
-        );
+        return await job({
+          store: this.store,
+          engine,
+          generator: () => this.generator(engine),
+          logger: this.logger,
+          blockSize: this.blockSize,
+          cacheBudgetMb: this.cacheBudgetMb,
+          opened,
+        });
       } catch (err) {
         // the engine state may be half-way through something: start clean next turn
         await this.dropGenerator();

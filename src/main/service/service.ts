@@ -146,6 +146,8 @@ export function createService(deps: ServiceDeps): Service {
       'chat.edit': (p, sink) =>
         turn(sink, (h) => chat.editUserMessage({ messageId: p.userMessageId, text: p.text }, h)),
       'chat.reply': (p, sink) => turn(sink, (h) => chat.replyTo({ userMessageId: p.userMessageId }, h)),
+      'chat.continue': (p, sink) =>
+        turn(sink, (h) => chat.continueReply({ assistantMessageId: p.assistantMessageId }, h)),
       'io.export': async ({ conversationId, format }, sink) => {
         sink.progress({ phase: 'read', done: 0, total: 1 });
         const file = chat.exportConversations({ ids: conversationId ? [conversationId] : undefined, format });

@@ -18,7 +18,7 @@ import { conversations } from './conversations.svelte.ts';
 import { isCancellation, toUserError, type UserError } from './errors.ts';
 import { toasts } from './toasts.svelte.ts';
 
-export type TurnKind = 'send' | 'regenerate' | 'edit' | 'reply';
+export type TurnKind = 'send' | 'regenerate' | 'edit' | 'reply' | 'continue';
 
 export interface ActiveTurn {
   conversationId: string;
@@ -295,6 +295,21 @@ export class ChatState {
     );
   }
 
+  /**
+   * More of a reply that was stopped or hit the token limit, after its last token. The server keeps the old
+   * reply as a branch; while this runs the old text is shown with the new text streaming after it.
+   */
+  async continueReply(assistantMessageId: string): Promise<void> {
+    const conv = this.conversation;
+    const old = conv?.messages.find((m) => m.id === assistantMessageId);
+    if (!conv || !old || this.turn || connection.lost) return;
+    await this.run(
+      { kind: 'continue', conversationId: conv.id, replacesId: assistantMessageId, userText: null },
+      () => api.stream('chat.continue', { assistantMessageId }),
+      old.text,
+    );
+  }
+
   /** A reply to your last message when it has none (its turn was cut short): no copy of the message is made. */
   async reply(userMessageId: string): Promise<void> {
     const conv = this.conversation;
@@ -373,10 +388,11 @@ export class ChatState {
   private async run(
     start: Pick<ActiveTurn, 'kind' | 'conversationId' | 'replacesId' | 'userText'>,
     begin: () => Prediction<string, TurnProgress, TurnResult>,
+    draft = '',
   ): Promise<boolean> {
     this.turn = {
       ...start,
-      draft: '',
+      draft,
       progress: null,
       stopping: false,
       startedAt: performance.now(),
