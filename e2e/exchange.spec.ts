@@ -78,3 +78,48 @@ test('a malformed import shows a clear error and changes nothing', async ({ app 
   await page.reload();
   await expect(sidebarList(page).getByRole('listitem')).toHaveCount(before);
 });
+
+test('importing the same file twice asks first: open the earlier import, or make copies', async ({ app }) => {
+  const { page } = app;
+  const file = {
+    format: 'reprise',
+    version: 1,
+    exportedAt: 1_700_000_000_000,
+    conversations: [
+      {
+        id: 'twice',
+        title: 'Imported twice',
+        createdAt: 1_700_000_000_000,
+        updatedAt: 1_700_000_000_000,
+        activeLeafId: 'a0',
+        messages: [
+          { id: 'u0', parentId: null, role: 'user', content: 'Hello', createdAt: 1_700_000_000_000 },
+          { id: 'a0', parentId: 'u0', role: 'assistant', content: 'Hi there', createdAt: 1_700_000_000_001 },
+        ],
+      },
+    ],
+  };
+  const upload = async () => {
+    const choosing = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await (
+      await choosing
+    ).setFiles({ name: 'twice.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+  };
+  const rows = page.getByRole('navigation', { name: 'Conversations' }).getByRole('listitem');
+
+  await upload();
+  await expect(page.getByTestId('conversation-title')).toHaveText('Imported twice');
+  await expect(rows).toHaveCount(1);
+
+  await upload();
+  const ask = page.getByRole('alertdialog', { name: 'Already imported' });
+  await expect(ask).toContainText('“twice.json” was imported on');
+  await ask.getByRole('button', { name: 'Open the earlier import' }).click();
+  await expect(ask).toHaveCount(0);
+  await expect(rows).toHaveCount(1);
+
+  await upload();
+  await ask.getByRole('button', { name: 'Import copies' }).click();
+  await expect(rows).toHaveCount(2);
+});

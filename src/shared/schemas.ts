@@ -70,6 +70,8 @@ export const streamParams = {
       filename: z.string().max(1000),
       encoding: z.enum(['utf8', 'base64']),
       data: z.string().max(300 * 1024 * 1024),
+      /** Import even when the same file was imported before (otherwise the result says so, importing nothing). */
+      again: z.boolean().optional(),
     })
     .strict(),
 } as const;
