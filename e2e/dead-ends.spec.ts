@@ -2,6 +2,7 @@
 import { expect, test } from './fixtures.ts';
 import {
   conversationButton,
+  importConversations,
   messages,
   newChat,
   send,
@@ -121,4 +122,31 @@ test('a reply cut at the token limit can be continued: the model goes on after i
   await expect(messages(page, 'user')).toHaveCount(1);
   await expect(messages(page, 'assistant')).toHaveCount(1);
   await expect(messages(page, 'assistant').last().getByTestId('branch-position')).toHaveText('2 / 2');
+});
+
+test('leaving a chat while its reply streams and coming back shows your message once', async ({ app }) => {
+  const { page } = app;
+  await importConversations(page, [{ title: 'Elsewhere', turns: [['Hi', 'Hello']] }]);
+  await newChat(page);
+  await setChatSettings(page, { temperature: 1.3, maxTokens: 4000, seed: 7 });
+  await send(page, 'Write a very long story, with many chapters, about the sea.');
+  await expect(streamingReply(page).getByTestId('message-text')).not.toBeEmpty();
+  const title = await page.getByTestId('conversation-title').innerText();
+
+  await conversationButton(page, 'Elsewhere').click();
+  await expect(page.getByTestId('conversation-title')).toHaveText('Elsewhere');
+  await conversationButton(page, title).click();
+  // the stored message (it has an id) is back while the reply still streams: at that moment, one bubble
+  await expect(page.locator('[data-testid="message"][data-role="user"][data-message-id]')).toHaveCount(1);
+  const now = await page.evaluate(() => {
+    const d = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document;
+    return {
+      streaming: d.querySelectorAll('[data-testid="streaming-reply"]').length,
+      user: d.querySelectorAll('[data-testid="message"][data-role="user"]').length,
+    };
+  });
+  expect(now.streaming, 'still streaming (the story is long)').toBe(1);
+  expect(now.user, 'your message shows once').toBe(1);
+  await waitForReply(page);
+  await expect(messages(page, 'user')).toHaveCount(1);
 });

@@ -33,6 +33,8 @@ export interface ActiveTurn {
   /** performance.now() when the turn started, and when its first token was written (for the live rate). */
   startedAt: number;
   writingSince: number | null;
+  /** The user message's id once the server stored it (later progress packets do not repeat it). */
+  userMessageId: string | null;
 }
 
 export interface SettingsPatch {
@@ -397,6 +399,7 @@ export class ChatState {
       stopping: false,
       startedAt: performance.now(),
       writingSince: null,
+      userMessageId: null,
     };
     const turn = this.turn;
     this.error = null;
@@ -407,7 +410,10 @@ export class ChatState {
       prediction.onProgress((p) => {
         if (p.phase === 'generate' && turn.writingSince === null) turn.writingSince = performance.now();
         turn.progress = p;
-        if (p.userMessageId) userStored = true;
+        if (p.userMessageId) {
+          userStored = true;
+          turn.userMessageId = p.userMessageId;
+        }
       });
       // Markdown re-renders the whole draft: fold the fragments of one frame into one update.
       let pending = '';
