@@ -114,10 +114,17 @@ export class ChatState {
 
   async open(id: string, focusMessageId: string | null = null): Promise<void> {
     this.focusMessageId = focusMessageId;
-    if (this.conversation?.id === id) return;
+    if (this.conversation?.id === id) {
+      if (focusMessageId) await this.showBranchOf(focusMessageId);
+      return;
+    }
     this.loadingId = id;
     try {
-      const view = await api.call('conversations.get', { id });
+      let view = await api.call('conversations.get', { id });
+      if (this.loadingId !== id) return;
+      // a search hit on another branch: switch to it, so the hit is there to see
+      if (focusMessageId && !view.messages.some((m) => m.id === focusMessageId))
+        view = await api.call('messages.switchBranch', { messageId: focusMessageId });
       if (this.loadingId !== id) return;
       this.leave();
       this.conversation = view;
@@ -334,6 +341,12 @@ export class ChatState {
     if (!this.turn || !this.prediction) return;
     this.turn.stopping = true;
     this.prediction.cancel();
+  }
+
+  /** The open chat switches to the branch holding `messageId` when it is not on the one shown. */
+  private async showBranchOf(messageId: string): Promise<void> {
+    if (this.turn || this.conversation?.messages.some((m) => m.id === messageId)) return;
+    await this.switchBranch(messageId);
   }
 
   async switchBranch(messageId: string): Promise<void> {
