@@ -61,15 +61,14 @@ function loadDrafts(): Record<string, string> {
   }
 }
 
-/** Whether a conversation still has the title and settings it was created with. */
+/**
+ * Whether a conversation still has the title, prompt and codec it was created with. Sampling is not
+ * compared: its view fills unset values from the model's defaults, which change when the model finishes
+ * loading (temperature 0.7 before, 0 after for the built-in model), so an untouched chat would look edited.
+ * Edits made in this window are caught by update() and rename() instead (they keep the chat).
+ */
 function untouched(now: ConversationView, created: ConversationView): boolean {
-  const keys = new Set([...Object.keys(now.sampling), ...Object.keys(created.sampling)]) as Set<keyof Sampling>;
-  return (
-    now.title === created.title &&
-    now.systemPrompt === created.systemPrompt &&
-    now.codec === created.codec &&
-    [...keys].every((k) => now.sampling[k] === created.sampling[k])
-  );
+  return now.title === created.title && now.systemPrompt === created.systemPrompt && now.codec === created.codec;
 }
 
 export class ChatState {
@@ -361,6 +360,7 @@ export class ChatState {
   }
 
   async rename(id: string, title: string): Promise<boolean> {
+    if (this.fresh?.id === id) this.fresh = null; // the user's work now: kept
     try {
       const view = await api.call('conversations.update', { id, title });
       conversations.upsert(view);
@@ -387,6 +387,7 @@ export class ChatState {
   async update(patch: SettingsPatch): Promise<boolean> {
     const conv = this.conversation;
     if (!conv) return false;
+    if (this.fresh?.id === conv.id) this.fresh = null; // settings edited: the user's work, kept
     try {
       const view = await api.call('conversations.update', { id: conv.id, ...patch });
       if (patch.systemPrompt !== undefined && patch.systemPrompt !== conv.systemPrompt && conv.messages.length > 0)

@@ -1,7 +1,7 @@
 /** The sidebar's data: conversations by recency and date group, and full-text search. */
 import type { ConversationSummary, SearchHit } from '../../../shared/contract.ts';
 import { api } from './api.ts';
-import { DATE_GROUPS, dateGroup, type DateGroup } from './format.ts';
+import { dateGroup, type DateGroup } from './format.ts';
 import { toasts } from './toasts.svelte.ts';
 
 export interface ConversationGroup {
@@ -30,9 +30,15 @@ export class ConversationList {
 
   readonly sorted = $derived([...this.items].sort((a, b) => b.updatedAt - a.updatedAt));
   readonly groups: ConversationGroup[] = $derived.by(() => {
-    const by: Partial<Record<DateGroup, ConversationSummary[]>> = {};
-    for (const c of this.sorted) (by[dateGroup(c.updatedAt, this.now)] ??= []).push(c);
-    return DATE_GROUPS.flatMap((label) => (by[label] ? [{ label, items: by[label] }] : []));
+    // newest first, so the groups come out in date order too
+    const groups: ConversationGroup[] = [];
+    for (const c of this.sorted) {
+      const label = dateGroup(c.updatedAt, this.now);
+      const last = groups.at(-1);
+      if (last?.label === label) last.items.push(c);
+      else groups.push({ label, items: [c] });
+    }
+    return groups;
   });
   readonly searchActive = $derived(this.query.trim().length > 0);
 
