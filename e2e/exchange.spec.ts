@@ -32,9 +32,9 @@ test('export a resumable bundle, delete the chat, import it, and resume without 
   const item = conversationItem(page, title);
   await item.hover();
   await item.getByRole('button', { name: 'Delete conversation' }).click();
-  const confirm = page.getByRole('alertdialog', { name: 'Delete conversation?' });
-  await confirm.getByRole('button', { name: 'Delete' }).click();
   await expect(conversationButton(page, title)).toHaveCount(0);
+  // the real delete waits for the Undo window: the import below must not meet the chat it came from
+  await expect(page.getByTestId('toasts').getByRole('button', { name: 'Undo' })).toHaveCount(0, { timeout: 20_000 });
 
   const choosing = page.waitForEvent('filechooser');
   await page.getByRole('button', { name: 'Import', exact: true }).click();
@@ -77,4 +77,49 @@ test('a malformed import shows a clear error and changes nothing', async ({ app 
   await expect(sidebarList(page).getByRole('listitem')).toHaveCount(before);
   await page.reload();
   await expect(sidebarList(page).getByRole('listitem')).toHaveCount(before);
+});
+
+test('importing the same file twice asks first: open the earlier import, or make copies', async ({ app }) => {
+  const { page } = app;
+  const file = {
+    format: 'reprise',
+    version: 1,
+    exportedAt: 1_700_000_000_000,
+    conversations: [
+      {
+        id: 'twice',
+        title: 'Imported twice',
+        createdAt: 1_700_000_000_000,
+        updatedAt: 1_700_000_000_000,
+        activeLeafId: 'a0',
+        messages: [
+          { id: 'u0', parentId: null, role: 'user', content: 'Hello', createdAt: 1_700_000_000_000 },
+          { id: 'a0', parentId: 'u0', role: 'assistant', content: 'Hi there', createdAt: 1_700_000_000_001 },
+        ],
+      },
+    ],
+  };
+  const upload = async () => {
+    const choosing = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await (
+      await choosing
+    ).setFiles({ name: 'twice.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+  };
+  const rows = page.getByRole('navigation', { name: 'Conversations' }).getByRole('listitem');
+
+  await upload();
+  await expect(page.getByTestId('conversation-title')).toHaveText('Imported twice');
+  await expect(rows).toHaveCount(1);
+
+  await upload();
+  const ask = page.getByRole('alertdialog', { name: 'Already imported' });
+  await expect(ask).toContainText('“twice.json” was imported on');
+  await ask.getByRole('button', { name: 'Open the earlier import' }).click();
+  await expect(ask).toHaveCount(0);
+  await expect(rows).toHaveCount(1);
+
+  await upload();
+  await ask.getByRole('button', { name: 'Import copies' }).click();
+  await expect(rows).toHaveCount(2);
 });

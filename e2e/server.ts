@@ -10,6 +10,8 @@ export interface RunningServer {
   token: string;
   dataDir: string;
   stop(): Promise<void>;
+  /** Kills the process at once (SIGKILL), as a crash would: nothing gets to finish or clean up. */
+  crash(): Promise<void>;
 }
 
 export function tempDataDir(): string {
@@ -44,16 +46,18 @@ export async function startServer(opts: { dataDir?: string; args?: string[] } = 
     });
   });
   const u = new URL(url);
+  const end = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
   return {
     url,
     origin: u.origin,
     token: new URLSearchParams(u.hash.slice(1)).get('token')!,
     dataDir,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => end('SIGTERM'),
+    crash: () => end('SIGKILL'),
   };
 }

@@ -20,7 +20,7 @@ test('the welcome screen says what Reprise is, and the first message starts a ch
   await expect(sidebarList(page).getByRole('heading', { name: 'Today' })).toBeVisible();
 });
 
-test('rename and delete (with confirmation) from the sidebar', async ({ app }) => {
+test('rename and delete (with undo) from the sidebar', async ({ app }) => {
   const { page } = app;
   await newChat(page);
   await setChatSettings(page, { maxTokens: 20 });
@@ -38,17 +38,20 @@ test('rename and delete (with confirmation) from the sidebar', async ({ app }) =
   await page.reload();
   await expect(conversationButton(page, 'Renamed chat')).toBeVisible();
 
+  // Delete leaves the list at once, and Undo brings the chat back, messages and all
   const renamed = conversationItem(page, 'Renamed chat');
   await renamed.hover();
   await renamed.getByRole('button', { name: 'Delete conversation' }).click();
-  const confirm = page.getByRole('alertdialog', { name: 'Delete conversation?' });
-  await confirm.getByRole('button', { name: 'Cancel' }).click();
-  await expect(confirm).toHaveCount(0);
+  await expect(conversationButton(page, 'Renamed chat')).toHaveCount(0);
+  await page.getByTestId('toasts').getByRole('button', { name: 'Undo' }).click();
   await expect(conversationButton(page, 'Renamed chat')).toBeVisible();
+  await page.reload();
+  await conversationButton(page, 'Renamed chat').click();
+  await expect(page.getByTestId('message').first()).toContainText('Something to keep.');
 
+  // without Undo the delete is committed (here: when the page goes away, before the Undo window ends)
   await renamed.hover();
   await renamed.getByRole('button', { name: 'Delete conversation' }).click();
-  await page.getByRole('alertdialog', { name: 'Delete conversation?' }).getByRole('button', { name: 'Delete' }).click();
   await expect(conversationButton(page, 'Renamed chat')).toHaveCount(0);
   await page.reload();
   await expect(conversationButton(page, 'Renamed chat')).toHaveCount(0);

@@ -110,6 +110,8 @@ export function createClient(channel: RpcChannel): ApiClient {
   let nextId = 1;
   const calls = new Map<number, Pending>();
   const streams = new Map<number, Prediction<unknown, unknown, unknown>>();
+  /** Set by close(): from then on nothing would ever answer, so every call fails at once instead of hanging. */
+  let closed: AppError | null = null;
 
   const off = channel.onMessage((msg: ServerMessage) => {
     if (msg.kind === 'result') {
@@ -129,6 +131,7 @@ export function createClient(channel: RpcChannel): ApiClient {
   return {
     call(method, params) {
       const id = nextId++;
+      if (closed) return Promise.reject(closed);
       return new Promise((resolve, reject) => {
         calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
         channel.send({ kind: 'call', id, method, params });
@@ -139,6 +142,10 @@ export function createClient(channel: RpcChannel): ApiClient {
       const prediction = new Prediction<StreamFragment<S>, StreamProgress<S>, StreamResult<S>>(() =>
         channel.send({ kind: 'cancel', id }),
       );
+      if (closed) {
+        prediction.fail(closed);
+        return prediction;
+      }
       streams.set(id, prediction as unknown as Prediction<unknown, unknown, unknown>);
       channel.send({ kind: 'stream', id, method, params });
       return prediction;
@@ -146,6 +153,7 @@ export function createClient(channel: RpcChannel): ApiClient {
     close() {
       off();
       const gone = new AppError({ code: 'connectionClosed', title: 'Connection closed' });
+      closed = gone;
       for (const p of calls.values()) p.reject(gone);
       for (const s of streams.values()) s.fail(gone);
       calls.clear();

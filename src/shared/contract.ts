@@ -73,6 +73,8 @@ export interface StreamTypes {
   'chat.send': { fragment: string; progress: TurnProgress; result: TurnResult };
   'chat.regenerate': { fragment: string; progress: TurnProgress; result: TurnResult };
   'chat.edit': { fragment: string; progress: TurnProgress; result: TurnResult };
+  'chat.reply': { fragment: string; progress: TurnProgress; result: TurnResult };
+  'chat.continue': { fragment: string; progress: TurnProgress; result: TurnResult };
   'io.export': { fragment: never; progress: IoProgress; result: ExportedFile };
   'io.import': { fragment: never; progress: IoProgress; result: ImportResult };
 }

@@ -64,6 +64,10 @@ export const streamParams = {
   'chat.send': z.object({ conversationId: id, text: text.min(1) }).strict(),
   'chat.regenerate': z.object({ assistantMessageId: id }).strict(),
   'chat.edit': z.object({ userMessageId: id, text: text.min(1) }).strict(),
+  // A reply to a stored user message that has none (its turn was cut short by a crash or an error).
+  'chat.reply': z.object({ userMessageId: id }).strict(),
+  // More of a reply that was stopped or hit the token limit, after its last token (no new user turn).
+  'chat.continue': z.object({ assistantMessageId: id }).strict(),
   'io.export': z.object({ conversationId: id.optional(), format: exportFormatSchema }).strict(),
   // Files arrive as text (JSON) or base64 (bundle): both fit one message; the size cap is checked again when parsed.
   'io.import': z
@@ -71,6 +75,8 @@ export const streamParams = {
       filename: z.string().max(1000),
       encoding: z.enum(['utf8', 'base64']),
       data: z.string().max(300 * 1024 * 1024),
+      /** Import even when the same file was imported before (otherwise the result says so, importing nothing). */
+      again: z.boolean().optional(),
     })
     .strict(),
 } as const;

@@ -124,6 +124,11 @@ export interface ImportResult {
   conversationIds: string[];
   format: ImportFormat;
   importedBlocks: number;
+  /**
+   * Set when this very file was imported before and `again` was not asked: nothing was imported, and
+   * these are the earlier import's conversations that still exist.
+   */
+  alreadyImported?: { at: number; filename: string; conversationIds: string[] };
 }
 
 export interface IoProgress {

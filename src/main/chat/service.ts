@@ -21,7 +21,8 @@ import { type CacheOrigin, cacheOrigin, conversationKvContext } from './cache-or
 import type { RestoreSource } from './restore.ts';
 import { EngineSession } from './session.ts';
 import { usableLog } from './token-log.ts';
-import { runTurn, type TurnSpec } from './turn.ts';
+import { CONTINUABLE, runContinuation } from './continue.ts';
+import { runTurn, type TurnDeps, type TurnSpec } from './turn.ts';
 import { type VerifyResult, verifyImportedCache } from './verify-cache.ts';
 import { ChatError, type NewConversationInput, type TurnHandlers, type TurnOutcome, errorInfo } from './types.ts';
 
@@ -219,6 +220,23 @@ export class ChatService {
     });
   }
 
+  /**
+   * A reply to a stored user message that has none yet (its turn was cut short by a crash, a stop before
+   * the reply began, or an error): the same turn as regenerate, without a reply to replace.
+   */
+  replyTo(o: { userMessageId: string }, h: TurnHandlers = {}): Promise<TurnOutcome> {
+    return this.turn(h, () => {
+      const user = this.store.messages.require(o.userMessageId);
+      if (user.role !== 'user') throw new ChatError('Cannot reply', `${user.id} is not a user message`);
+      return {
+        conv: this.store.conversations.require(user.conversationId),
+        parentId: user.parentId,
+        userText: user.content,
+        existingUser: user,
+      };
+    });
+  }
+
   /** Edits a user message by adding a sibling with the new text (a new branch) and replying to it. */
   editUserMessage(o: { messageId: string; text: string }, h: TurnHandlers = {}): Promise<TurnOutcome> {
     return this.turn(h, () => {
@@ -229,19 +247,37 @@ export class ChatService {
     });
   }
 
+  /**
+   * Goes on writing a reply that was cut short (Stopped, or the token limit) after its last token; the whole
+   * reply is committed as a sibling of the old one (see continue.ts).
+   */
+  continueReply(o: { assistantMessageId: string }, h: TurnHandlers = {}): Promise<TurnOutcome> {
+    return this.exclusive(h, (deps) => {
+      const reply = this.store.messages.require(o.assistantMessageId);
+      if (reply.role !== 'assistant') throw new ChatError('Cannot continue', `${reply.id} is not a reply`);
+      if (!reply.stopReason || !CONTINUABLE.has(reply.stopReason))
+        throw new ChatError('Cannot continue this reply', 'it ended on its own', 'Regenerate it, or send a message.');
+      return runContinuation(deps, { conv: this.store.conversations.require(reply.conversationId), reply }, h);
+    });
+  }
+
   private turn(h: TurnHandlers, spec: () => TurnSpec): Promise<TurnOutcome> {
+    return this.exclusive(h, (deps) => runTurn(deps, spec(), h));
+  }
+
+  /** Runs one turn-like job with the engine to itself, queued after the others. */
+  private exclusive(h: TurnHandlers, job: (deps: TurnDeps) => Promise<TurnOutcome>): Promise<TurnOutcome> {
     this.warmTicket++; // queued warm-ups are moot: this turn restores what it needs
     this.warmFor = null;
     return this.session.withLock(async () => {
       try {
-        const deps = {
+        return await job({
           store: this.store,
           session: this.session,
           logger: this.logger,
           blockSize: this.blockSize,
           cacheBudgetMb: this.prefs().cacheBudgetMb,
-        };
-        return await runTurn(deps, spec(), h);
+        });
       } catch (err) {
         // the engine state may be half-way through something: start clean next turn
         await this.session.drop();

@@ -80,6 +80,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
 
   // 4. stream the reply
   let tFirst = 0;
+  let written = 0;
   const sampling = engineSampling(spec.conv.sampling, engine.info.generationDefaults, { vary: spec.vary });
   const result = await gen.generate({
     sampling,
@@ -87,7 +88,12 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
     signal: h.signal,
     onFragment: (f) => {
       if (!tFirst && f.tokenId !== null) tFirst = performance.now();
-      if (f.text) emit({ type: 'fragment', text: f.text });
+      if (f.tokenId !== null) written++;
+      // the live "Writing… N tokens" status: sent with the text, so it costs no extra wake-ups
+      if (f.text) {
+        emit({ type: 'progress', phase: 'generate', done: written, total: maxTokens });
+        emit({ type: 'fragment', text: f.text });
+      }
     },
   });
 

@@ -9,6 +9,7 @@ import type { Service, StreamSink } from './dispatcher.ts';
 import type { LocalApiPort } from './local-api-port.ts';
 import type { NativePlatform } from './native.ts';
 import { AppError } from '../../shared/errors.ts';
+import { ImportMemory } from './import-memory.ts';
 import { conversationView, summary } from './views-of.ts';
 import type { TurnProgress, TurnResult } from '../../shared/views.ts';
 
@@ -50,6 +51,7 @@ export function createService(deps: ServiceDeps): Service {
     if (deps.localApi) return deps.localApi;
     throw new AppError({ code: 'notAvailable', title: 'The local API is not available here' });
   };
+  const imports = new ImportMemory(backend.dataDir);
 
   /** The model's generation_config decides what an unset temperature means. */
   const modelGreedy = (): boolean => chat.engine?.info.generationDefaults.doSample === false;
@@ -153,6 +155,9 @@ export function createService(deps: ServiceDeps): Service {
         }),
       'chat.edit': (p, sink) =>
         turn(sink, (h) => chat.editUserMessage({ messageId: p.userMessageId, text: p.text }, h)),
+      'chat.reply': (p, sink) => turn(sink, (h) => chat.replyTo({ userMessageId: p.userMessageId }, h)),
+      'chat.continue': (p, sink) =>
+        turn(sink, (h) => chat.continueReply({ assistantMessageId: p.assistantMessageId }, h)),
       'io.export': async ({ conversationId, format }, sink) => {
         sink.progress({ phase: 'read', done: 0, total: 1 });
         const file = chat.exportConversations({ ids: conversationId ? [conversationId] : undefined, format });
@@ -165,11 +170,16 @@ export function createService(deps: ServiceDeps): Service {
           data: file.data.toString(binary ? 'base64' : 'utf8'),
         };
       },
-      'io.import': async ({ encoding, data }, sink) => {
+      'io.import': async ({ filename, encoding, data, again }, sink) => {
         sink.progress({ phase: 'read', done: 0, total: 3 });
         const bytes = encoding === 'base64' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8');
+        const hash = ImportMemory.hash(bytes);
+        const earlier = again ? null : imports.find(hash, (id) => chat.store.conversations.get(id) !== undefined);
+        if (earlier)
+          return { conversationIds: [], format: earlier.format, importedBlocks: 0, alreadyImported: earlier };
         sink.progress({ phase: 'validate', done: 1, total: 3 });
         const r = chat.importFile(bytes);
+        imports.remember(hash, { at: Date.now(), filename, format: r.format, conversationIds: r.conversationIds });
         sink.progress({ phase: 'write', done: 3, total: 3 });
         return r;
       },

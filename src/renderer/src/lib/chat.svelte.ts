@@ -2,12 +2,14 @@
 import type { Prediction } from '../../../shared/client.ts';
 import type {
   Codec,
+  ConversationSummary,
   ConversationView,
   MessageView,
   Sampling,
   TurnProgress,
   TurnResult,
 } from '../../../shared/contract.ts';
+import { SvelteSet } from 'svelte/reactivity';
 import { api } from './api.ts';
 import { cache } from './app.svelte.ts';
 import { connection } from './connection.svelte.ts';
@@ -15,7 +17,7 @@ import { conversations } from './conversations.svelte.ts';
 import { isCancellation, toUserError, type UserError } from './errors.ts';
 import { toasts } from './toasts.svelte.ts';
 
-export type TurnKind = 'send' | 'regenerate' | 'edit';
+export type TurnKind = 'send' | 'regenerate' | 'edit' | 'reply' | 'continue';
 
 export interface ActiveTurn {
   conversationId: string;
@@ -27,6 +29,11 @@ export interface ActiveTurn {
   draft: string;
   progress: TurnProgress | null;
   stopping: boolean;
+  /** performance.now() when the turn started, and when its first token was written (for the live rate). */
+  startedAt: number;
+  writingSince: number | null;
+  /** The user message's id once the server stored it (later progress packets do not repeat it). */
+  userMessageId: string | null;
 }
 
 export interface SettingsPatch {
@@ -35,6 +42,9 @@ export interface SettingsPatch {
   sampling?: Partial<Sampling>;
   codec?: Codec;
 }
+
+/** How long a deleted chat can be brought back before it is deleted for good. */
+export const UNDO_DELETE_MS = 8000;
 
 const DRAFTS_KEY = 'reprise.drafts';
 
@@ -48,15 +58,14 @@ function loadDrafts(): Record<string, string> {
   }
 }
 
-/** Whether a conversation still has the title and settings it was created with. */
+/**
+ * Whether a conversation still has the title, prompt and codec it was created with. Sampling is not
+ * compared: its view fills unset values from the model's defaults, which change when the model finishes
+ * loading (temperature 0.7 before, 0 after for the built-in model), so an untouched chat would look edited.
+ * Edits made in this window are caught by update() and rename() instead (they keep the chat).
+ */
 function untouched(now: ConversationView, created: ConversationView): boolean {
-  const keys = new Set([...Object.keys(now.sampling), ...Object.keys(created.sampling)]) as Set<keyof Sampling>;
-  return (
-    now.title === created.title &&
-    now.systemPrompt === created.systemPrompt &&
-    now.codec === created.codec &&
-    [...keys].every((k) => now.sampling[k] === created.sampling[k])
-  );
+  return now.title === created.title && now.systemPrompt === created.systemPrompt && now.codec === created.codec;
 }
 
 export class ChatState {
@@ -68,6 +77,13 @@ export class ChatState {
   error = $state.raw<UserError | null>(null);
   /** A message to scroll to and highlight (from a search hit). */
   focusMessageId = $state<string | null>(null);
+  /** Read out by screen readers when a reply finishes (the message log itself is not live). */
+  announcement = $state('');
+  /**
+   * Chats whose system prompt changed since their last reply: the stored cache still covers the old prompt,
+   * but the next reply renders the chat anew and reads all of it. The card says so (cleared by that reply).
+   */
+  readonly promptChanged = new SvelteSet<string>();
 
   private prediction: Prediction<string, TurnProgress, TurnResult> | null = null;
   /**
@@ -94,10 +110,17 @@ export class ChatState {
 
   async open(id: string, focusMessageId: string | null = null): Promise<void> {
     this.focusMessageId = focusMessageId;
-    if (this.conversation?.id === id) return;
+    if (this.conversation?.id === id) {
+      if (focusMessageId) await this.showBranchOf(focusMessageId);
+      return;
+    }
     this.loadingId = id;
     try {
-      const view = await api.call('conversations.get', { id });
+      let view = await api.call('conversations.get', { id });
+      if (this.loadingId !== id) return;
+      // a search hit on another branch: switch to it, so the hit is there to see
+      if (focusMessageId && !view.messages.some((m) => m.id === focusMessageId))
+        view = await api.call('messages.switchBranch', { messageId: focusMessageId });
       if (this.loadingId !== id) return;
       this.leave();
       this.conversation = view;
@@ -188,22 +211,55 @@ export class ChatState {
     await this.create(undefined, true);
   }
 
-  async remove(id: string): Promise<boolean> {
+  /** Deletes waiting for their Undo window to pass (committed at once if the page goes away). */
+  private pendingDeletes: Record<string, { timer: ReturnType<typeof setTimeout>; summary: ConversationSummary }> = {};
+
+  /**
+   * Delete with Undo: the chat leaves the list at once, and is deleted for good (its cache blocks freed)
+   * only when the toast's Undo has not been used for UNDO_DELETE_MS.
+   */
+  remove(id: string): void {
+    const summary = conversations.items.find((c) => c.id === id);
+    if (!summary || this.pendingDeletes[id] || this.turn?.conversationId === id) return;
+    conversations.hide(id);
+    if (this.conversation?.id === id) this.close();
+    const timer = setTimeout(() => void this.commitDelete(id), UNDO_DELETE_MS);
+    this.pendingDeletes[id] = { timer, summary };
+    toasts.info(
+      `Deleted “${summary.title || 'Untitled'}”`,
+      { label: 'Undo', run: () => this.undoDelete(id) },
+      UNDO_DELETE_MS,
+    );
+  }
+
+  undoDelete(id: string): void {
+    const p = this.pendingDeletes[id];
+    if (!p) return;
+    clearTimeout(p.timer);
+    delete this.pendingDeletes[id];
+    conversations.restore(p.summary);
+  }
+
+  private async commitDelete(id: string): Promise<void> {
+    const p = this.pendingDeletes[id];
+    if (!p) return;
+    clearTimeout(p.timer);
+    delete this.pendingDeletes[id];
     try {
-      const res = await api.call('conversations.delete', { id });
-      conversations.remove(id);
+      await api.call('conversations.delete', { id });
+      conversations.forget(id);
       delete this.drafts[id];
       if (this.fresh?.id === id) this.fresh = null;
-      if (this.conversation?.id === id) this.close();
-      toasts.info(
-        res.freedBlocks > 0 ? `Conversation deleted (${res.freedBlocks} cache blocks freed)` : 'Conversation deleted',
-      );
       void cache.refresh();
-      return true;
     } catch (e) {
+      conversations.restore(p.summary);
       toasts.error(e, 'Could not delete the conversation');
-      return false;
     }
+  }
+
+  /** The page is going away: what was deleted is deleted now (the Undo window closes with the page). */
+  commitDeletes(): void {
+    for (const id of Object.keys(this.pendingDeletes)) void this.commitDelete(id);
   }
 
   async reload(id: string): Promise<void> {
@@ -240,6 +296,30 @@ export class ChatState {
     );
   }
 
+  /**
+   * More of a reply that was stopped or hit the token limit, after its last token. The server keeps the old
+   * reply as a branch; while this runs the old text is shown with the new text streaming after it.
+   */
+  async continueReply(assistantMessageId: string): Promise<void> {
+    const conv = this.conversation;
+    const old = conv?.messages.find((m) => m.id === assistantMessageId);
+    if (!conv || !old || this.turn || connection.lost) return;
+    await this.run(
+      { kind: 'continue', conversationId: conv.id, replacesId: assistantMessageId, userText: null },
+      () => api.stream('chat.continue', { assistantMessageId }),
+      old.text,
+    );
+  }
+
+  /** A reply to your last message when it has none (its turn was cut short): no copy of the message is made. */
+  async reply(userMessageId: string): Promise<void> {
+    const conv = this.conversation;
+    if (!conv || this.turn || connection.lost) return;
+    await this.run({ kind: 'reply', conversationId: conv.id, replacesId: null, userText: null }, () =>
+      api.stream('chat.reply', { userMessageId }),
+    );
+  }
+
   async edit(userMessageId: string, text: string): Promise<void> {
     const conv = this.conversation;
     const body = text.trim();
@@ -255,6 +335,12 @@ export class ChatState {
     this.prediction.cancel();
   }
 
+  /** The open chat switches to the branch holding `messageId` when it is not on the one shown. */
+  private async showBranchOf(messageId: string): Promise<void> {
+    if (this.turn || this.conversation?.messages.some((m) => m.id === messageId)) return;
+    await this.switchBranch(messageId);
+  }
+
   async switchBranch(messageId: string): Promise<void> {
     if (this.turn) return;
     try {
@@ -267,6 +353,7 @@ export class ChatState {
   }
 
   async rename(id: string, title: string): Promise<boolean> {
+    if (this.fresh?.id === id) this.fresh = null; // the user's work now: kept
     try {
       const view = await api.call('conversations.update', { id, title });
       conversations.upsert(view);
@@ -278,11 +365,26 @@ export class ChatState {
     }
   }
 
+  /** The open chat's view again (its cache card: blocks may have been evicted by other chats' turns). */
+  async refreshOpen(): Promise<void> {
+    const id = this.conversation?.id;
+    if (!id || this.turn?.conversationId === id) return;
+    try {
+      const view = await api.call('conversations.get', { id });
+      if (this.conversation?.id === id && !this.turn) this.conversation = view;
+    } catch {
+      // the card keeps what it showed; opening the chat again refreshes it
+    }
+  }
+
   async update(patch: SettingsPatch): Promise<boolean> {
     const conv = this.conversation;
     if (!conv) return false;
+    if (this.fresh?.id === conv.id) this.fresh = null; // settings edited: the user's work, kept
     try {
       const view = await api.call('conversations.update', { id: conv.id, ...patch });
+      if (patch.systemPrompt !== undefined && patch.systemPrompt !== conv.systemPrompt && conv.messages.length > 0)
+        this.promptChanged.add(conv.id);
       if (this.conversation?.id === view.id) this.conversation = view;
       conversations.upsert(view);
       return true;
@@ -295,8 +397,17 @@ export class ChatState {
   private async run(
     start: Pick<ActiveTurn, 'kind' | 'conversationId' | 'replacesId' | 'userText'>,
     begin: () => Prediction<string, TurnProgress, TurnResult>,
+    draft = '',
   ): Promise<boolean> {
-    this.turn = { ...start, draft: '', progress: null, stopping: false };
+    this.turn = {
+      ...start,
+      draft,
+      progress: null,
+      stopping: false,
+      startedAt: performance.now(),
+      writingSince: null,
+      userMessageId: null,
+    };
     const turn = this.turn;
     this.error = null;
     let userStored = false;
@@ -304,8 +415,12 @@ export class ChatState {
       const prediction = begin();
       this.prediction = prediction;
       prediction.onProgress((p) => {
+        if (p.phase === 'generate' && turn.writingSince === null) turn.writingSince = performance.now();
         turn.progress = p;
-        if (p.userMessageId) userStored = true;
+        if (p.userMessageId) {
+          userStored = true;
+          turn.userMessageId = p.userMessageId;
+        }
       });
       // Markdown re-renders the whole draft: fold the fragments of one frame into one update.
       let pending = '';
@@ -325,6 +440,9 @@ export class ChatState {
         flush();
       }
       const result = await prediction;
+      this.promptChanged.delete(start.conversationId);
+      const reply = result.conversation.messages.find((m) => m.id === result.assistantMessageId)?.text ?? '';
+      this.announcement = `Reply finished: ${reply.length > 400 ? `${reply.slice(0, 400)}…` : reply}`;
       conversations.upsert(result.conversation);
       if (this.conversation?.id === start.conversationId) this.conversation = result.conversation;
       return true;
@@ -337,7 +455,7 @@ export class ChatState {
         // Nothing was stored: give the text back so it is not lost.
         if (start.kind === 'send' && !userStored && start.userText && !this.composer) this.composer = start.userText;
       }
-      await this.reload(start.conversationId);
+      if (!connection.lost) await this.reload(start.conversationId);
       return false;
     } finally {
       this.turn = null;

@@ -1,7 +1,7 @@
 /** The sidebar's data: conversations by recency and date group, and full-text search. */
 import type { ConversationSummary, SearchHit } from '../../../shared/contract.ts';
 import { api } from './api.ts';
-import { DATE_GROUPS, dateGroup, type DateGroup } from './format.ts';
+import { dateGroup, type DateGroup } from './format.ts';
 import { toasts } from './toasts.svelte.ts';
 
 export interface ConversationGroup {
@@ -21,6 +21,8 @@ export class ConversationList {
   query = $state('');
   hits = $state.raw<SearchHit[]>([]);
   searching = $state(false);
+  /** Deleted in this window but still undoable: hidden from the list until the delete is committed. */
+  private pendingDelete: Record<string, true> = {};
   /** The clock for date groups; refreshed when the list is. */
   private now = $state(Date.now());
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -28,15 +30,22 @@ export class ConversationList {
 
   readonly sorted = $derived([...this.items].sort((a, b) => b.updatedAt - a.updatedAt));
   readonly groups: ConversationGroup[] = $derived.by(() => {
-    const by: Partial<Record<DateGroup, ConversationSummary[]>> = {};
-    for (const c of this.sorted) (by[dateGroup(c.updatedAt, this.now)] ??= []).push(c);
-    return DATE_GROUPS.flatMap((label) => (by[label] ? [{ label, items: by[label] }] : []));
+    // newest first, so the groups come out in date order too
+    const groups: ConversationGroup[] = [];
+    for (const c of this.sorted) {
+      const label = dateGroup(c.updatedAt, this.now);
+      const last = groups.at(-1);
+      if (last?.label === label) last.items.push(c);
+      else groups.push({ label, items: [c] });
+    }
+    return groups;
   });
   readonly searchActive = $derived(this.query.trim().length > 0);
 
   async refresh(): Promise<void> {
     try {
-      this.items = await api.call('conversations.list', {});
+      const all = await api.call('conversations.list', {});
+      this.items = all.filter((c) => !this.pendingDelete[c.id]);
       this.now = Date.now();
       this.loadFailed = false;
     } catch (e) {
@@ -56,6 +65,21 @@ export class ConversationList {
 
   remove(id: string): void {
     this.items = this.items.filter((c) => c.id !== id);
+  }
+
+  /** Hides a chat whose delete can still be undone; `restore` puts it back. */
+  hide(id: string): void {
+    this.pendingDelete[id] = true;
+    this.remove(id);
+  }
+
+  restore(c: ConversationSummary): void {
+    delete this.pendingDelete[c.id];
+    this.upsert(c);
+  }
+
+  forget(id: string): void {
+    delete this.pendingDelete[id];
   }
 
   setQuery(q: string): void {

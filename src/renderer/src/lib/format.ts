@@ -6,6 +6,11 @@ export function formatInt(n: number): string {
   return int.format(n);
 }
 
+/** "1 block", "2 blocks", "1,024 tokens": a count with its noun. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${int.format(n)} ${n === 1 ? noun : nouns}`;
+}
+
 export function formatRate(n: number): string {
   return one.format(n);
 }
@@ -34,8 +39,10 @@ export function toMillis(t: number): number {
   return t < 1e12 ? t * 1000 : t;
 }
 
-export type DateGroup = 'Today' | 'Yesterday' | 'Previous 7 days' | 'Older';
-export const DATE_GROUPS: DateGroup[] = ['Today', 'Yesterday', 'Previous 7 days', 'Older'];
+/** 'Today', 'Yesterday', 'Previous 7 days', 'Previous 30 days', then a month of this year, then a year. */
+export type DateGroup = string;
+
+const monthFmt = new Intl.DateTimeFormat(undefined, { month: 'long' });
 
 export function dateGroup(t: number, nowMs: number = Date.now()): DateGroup {
   const now = new Date(nowMs);
@@ -45,7 +52,9 @@ export function dateGroup(t: number, nowMs: number = Date.now()): DateGroup {
   if (ms >= startOfToday) return 'Today';
   if (ms >= startOfToday - day) return 'Yesterday';
   if (ms >= startOfToday - 7 * day) return 'Previous 7 days';
-  return 'Older';
+  if (ms >= startOfToday - 30 * day) return 'Previous 30 days';
+  const d = new Date(ms);
+  return d.getFullYear() === now.getFullYear() ? monthFmt.format(d) : String(d.getFullYear());
 }
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });

@@ -24,8 +24,19 @@ export function ioProgressText(p: IoProgress | null): string {
     : `${PHASES[p.phase]}…`;
 }
 
+/** A file that was imported before: the user chooses between its earlier conversations and new copies. */
+export interface RepeatImport {
+  filename: string;
+  at: number;
+  conversationIds: string[];
+  file: ImportParams;
+}
+
+type ImportParams = { filename: string; encoding: 'utf8' | 'base64'; data: string };
+
 export class IoState {
   task = $state<IoTask | null>(null);
+  repeat = $state.raw<RepeatImport | null>(null);
   /** The last import failure, shown as an alert with title, cause and suggestion. */
   importError = $state.raw<UserError | null>(null);
 
@@ -62,17 +73,26 @@ export class IoState {
     }
   }
 
-  async importFile(file: File | OpenedFile): Promise<void> {
+  /** `again`: the user chose to import a file a second time, as copies. */
+  async importFile(file: File | OpenedFile, again = false): Promise<void> {
     if (this.task) return;
     this.importError = null;
+    this.repeat = null;
     const name = file instanceof File ? file.name : file.filename;
     this.task = { kind: 'import', label: `Importing ${name}`, progress: null };
     const task = this.task;
     try {
-      const params = file instanceof File ? await readForImport(file) : file;
-      const prediction = api.stream('io.import', params);
+      const params: ImportParams =
+        file instanceof File
+          ? await readForImport(file)
+          : { filename: file.filename, encoding: file.encoding, data: file.data };
+      const prediction = api.stream('io.import', again ? { ...params, again } : params);
       prediction.onProgress((p) => (task.progress = p));
       const result = await prediction;
+      if (result.alreadyImported) {
+        this.repeat = { ...result.alreadyImported, file: params };
+        return;
+      }
       await conversations.refresh();
       void cache.refresh();
       const n = result.conversationIds.length;
@@ -85,6 +105,19 @@ export class IoState {
     } finally {
       this.task = null;
     }
+  }
+
+  /** The repeated file's earlier conversations are what the user wanted: open the first. */
+  async keepEarlier(): Promise<void> {
+    const first = this.repeat?.conversationIds[0];
+    this.repeat = null;
+    if (first) await chat.open(first);
+  }
+
+  async importAgain(): Promise<void> {
+    const r = this.repeat;
+    this.repeat = null;
+    if (r) await this.importFile(r.file, true);
   }
 }
 

@@ -73,6 +73,10 @@ const marked = new Marked({
         ? `<a href="${escapeHtml(href)}">[image: ${label}]</a>`
         : `<span>[image: ${label}]</span>`;
     },
+    // Task-list boxes: <input> is forbidden (nothing in a message may be a form control), so a mark stands in.
+    checkbox({ checked }: Tokens.Checkbox): string {
+      return `<span class="task-box" role="img" aria-label="${checked ? 'done' : 'not done'}">${checked ? '☑' : '☐'}</span> `;
+    },
     code({ text, lang }: Tokens.Code): string {
       const { html: body, language } = highlightCode(text, lang ?? '');
       return (
@@ -118,6 +122,8 @@ function ensureHooks(): void {
   if (hooked) return;
   hooked = true;
   DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+    // A code block can scroll sideways: keyboard users reach it to scroll it.
+    if (node.tagName === 'PRE') node.setAttribute('tabindex', '0');
     if (node.tagName === 'A') {
       if (node.hasAttribute('href')) {
         node.setAttribute('target', '_blank');

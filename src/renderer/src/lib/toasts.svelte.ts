@@ -7,6 +7,8 @@ export interface Toast {
   kind: 'error' | 'info';
   error?: UserError;
   message?: string;
+  /** A button next to the message (Undo). */
+  action?: { label: string; run: () => void };
 }
 
 export class Toasts {
@@ -20,10 +22,10 @@ export class Toasts {
     if (this.items.length > 4) this.items.shift();
   }
 
-  info(message: string): void {
+  info(message: string, action?: Toast['action'], ms = 5000): void {
     const id = this.next++;
-    this.items.push({ id, kind: 'info', message });
-    setTimeout(() => this.dismiss(id), 5000);
+    this.items.push({ id, kind: 'info', message, action });
+    setTimeout(() => this.dismiss(id), ms);
   }
 
   dismiss(id: number): void {
