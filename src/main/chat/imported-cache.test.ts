@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import { Engine } from '../engine/index.ts';
 import { fixture, maxAbsDiff } from '../engine/fixtures.testkit.ts';
 import { planRestore } from '../kv/resume.ts';
-import { blockBody, packBundle, signFlipped, unpackBundle, withBody } from '../store/exchange/bundle-testing.ts';
+import { blockBody, packBundle, signFlipped, unpackBundle, withBody } from '../store/exchange/bundle.testkit.ts';
 import { Store } from '../store/store.ts';
 import { tmpDir } from '../store/store.testkit.ts';
 import { conversationKvContext } from './cache-origin.ts';

@@ -7,7 +7,7 @@
 //     quantized with RoPE undone). The header layout and the exact body are the same in all three.
 //  4 (written now): as 3; exact bodies may be raw, tagged (codec/exact.ts), the hot tier's memory-speed format.
 import { type KeyRotation, type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../engine/kv-types.ts';
-import { decodeExactInto, encodeExact, exactBodyBytes } from './codec/exact.ts';
+import { RAW_TAG_BYTES, decodeExactInto, encodeExact, exactBodyBytes, isRaw } from './codec/exact.ts';
 import { decodeQuantInto, encodeQuant, quantBodyBytes, zstdFrame } from './codec/quant.ts';
 import { type KvTarget, layerElems, newTarget } from './codec/tensors.ts';
 import type { CodecName } from './codec/types.ts';
@@ -131,7 +131,11 @@ export function checkBlock(data: Uint8Array): BlockHeader {
   const h = readHeader(data);
   const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength).subarray(HEADER, HEADER + h.bodyBytes);
   try {
-    checkZstdBound(h.codec === 'exact' ? body : zstdFrame(body, h.version), bodyRawBytes(h));
+    if (h.codec === 'exact' && isRaw(body)) {
+      // a raw body is its own size: nothing inflates
+      if (body.length !== RAW_TAG_BYTES + bodyRawBytes(h))
+        throw new Error(`raw body holds ${body.length - RAW_TAG_BYTES} bytes, expected ${bodyRawBytes(h)}`);
+    } else checkZstdBound(h.codec === 'exact' ? body : zstdFrame(body, h.version), bodyRawBytes(h));
   } catch (err) {
     throw new BlockError(err instanceof ZstdBoundError && err.bomb ? 'bomb' : 'body', (err as Error).message);
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Decoder } from '@toondepauw/node-zstd';
-import { rleBomb } from '../store/exchange/bundle-testing.ts';
+import { rleBomb } from '../store/exchange/bundle.testkit.ts';
 import { ZstdBoundError, boundLimit, zstdFrameInfo } from './zstd-bound.ts';
 import { zstdCompress, zstdDecompress } from './zstd.ts';
 

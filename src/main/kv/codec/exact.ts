@@ -12,7 +12,8 @@ import { type KvTarget, type LayerKv, elemSize, layerElems } from './tensors.ts'
 
 /** 'RKVR' little-endian. A zstd frame starts with 0xFD2FB528, so the two body kinds cannot be confused. */
 const RAW_TAG = 0x52564b52;
-const TAG_BYTES = 4;
+export const RAW_TAG_BYTES = 4;
+const TAG_BYTES = RAW_TAG_BYTES;
 
 export async function encodeExact(layers: LayerKv[], layout: KvLayout, compress = false): Promise<Buffer> {
   const es = elemSize(layout.dtype);
@@ -30,7 +31,8 @@ export async function encodeExact(layers: LayerKv[], layout: KvLayout, compress 
   return compress ? zstdCompress(shuffle(raw, es)) : raw;
 }
 
-function isRaw(body: Uint8Array): boolean {
+/** A raw (block version 4 on) exact body, rather than a zstd frame. */
+export function isRaw(body: Uint8Array): boolean {
   return (
     body.length >= TAG_BYTES && (body[0]! | (body[1]! << 8) | (body[2]! << 16) | (body[3]! << 24)) >>> 0 === RAW_TAG
   );

@@ -5,7 +5,7 @@ import { tokenLog } from '../../kv/synth.testkit.ts';
 import { asBlockHash } from '../../kv/hash.ts';
 import { Store } from '../store.ts';
 import { testCtx, writeTurn } from '../store.testkit.ts';
-import { blockBody, packBundle, rleBomb, unpackBundle, withBody } from './bundle-testing.ts';
+import { blockBody, packBundle, rleBomb, unpackBundle, withBody } from './bundle.testkit.ts';
 import { ImportError, exportBundle, importFile } from './index.ts';
 
 const logger = { warn() {} };

@@ -7,7 +7,7 @@ import { planRestore } from '../../kv/resume.ts';
 import { tokenLog } from '../../kv/synth.testkit.ts';
 import { Store } from '../store.ts';
 import { testCtx, writeTurn } from '../store.testkit.ts';
-import { packBundle, unpackBundle } from './bundle-testing.ts';
+import { packBundle, unpackBundle } from './bundle.testkit.ts';
 import { ImportError, exportBundle, importFile } from './index.ts';
 
 const logger = { warn() {} };

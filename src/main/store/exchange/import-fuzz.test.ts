@@ -10,7 +10,7 @@ import { planRestore } from '../../kv/resume.ts';
 import { tokenLog } from '../../kv/synth.testkit.ts';
 import { Store } from '../store.ts';
 import { testCtx, writeTurn } from '../store.testkit.ts';
-import { blockBody, packBundle, rleBomb, unpackBundle, withBody } from './bundle-testing.ts';
+import { blockBody, packBundle, rleBomb, unpackBundle, withBody } from './bundle.testkit.ts';
 import { ImportError, exportBundle, exportJsonText, importFile } from './index.ts';
 import { exportConversation, parseRepriseFile } from './reprise-json.ts';
 

@@ -1,5 +1,6 @@
 // Crafting hostile bundles for tests: an attacker can rewrite any block body and recompute every
 // checksum (block XXH64, manifest sha256, file sha256), so these helpers do exactly that.
+import { RAW_TAG_BYTES, isRaw } from '../../kv/codec/exact.ts';
 import { createHash } from 'node:crypto';
 import { BLOCK_VERSION } from '../../kv/block-format.ts';
 import { CHECKSUMS } from '../../kv/checksum.ts';
@@ -60,7 +61,14 @@ export function blockBody(block: Buffer): Buffer {
  * passes every checksum and decodes to the right size, but holds wrong KV.
  */
 export async function signFlipped(block: Buffer): Promise<Buffer> {
-  const raw = await new Decoder().decode(blockBody(block));
+  const body = blockBody(block);
+  if (isRaw(body)) {
+    // a raw exact body: flip the sign bit (bit 7 of the high byte) of every fp32 value
+    const out = Buffer.from(body);
+    for (let i = RAW_TAG_BYTES + 3; i < out.length; i += 4) out[i] = out[i]! ^ 0x80;
+    return withBody(block, out);
+  }
+  const raw = await new Decoder().decode(body);
   // the body is byte-shuffled: the last quarter is the plane of each fp32's high byte (sign in bit 7)
   const q = raw.length / 4;
   for (let i = 3 * q; i < raw.length; i++) raw[i] = raw[i]! ^ 0x80;
