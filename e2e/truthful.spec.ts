@@ -1,7 +1,7 @@
 /** The cache bar, the turn status and the chat's cache card say only what happened (issue #16). */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { INTRO, lastTurnCache, newChat, send, sendAndWait, setChatSettings, waitForReply } from './ui.ts';
+import { lastTurnCache, newChat, send, sendAndWait, setChatSettings, waitForReply } from './ui.ts';
 
 /** The few browser globals the page script below uses (this project's tsconfig has no DOM lib). */
 interface PageGlobals {
@@ -57,7 +57,8 @@ test('the status never shows the prompt length as cached tokens, and says it is 
   await newChat(page);
   await setChatSettings(page, { temperature: 0, maxTokens: 400 });
   const texts = await statusTexts(page, async () => {
-    await send(page, INTRO);
+    // a reply long enough for a rate to be measured (about 70 greedy tokens from the built-in model)
+    await send(page, 'Tell me a long story about a dragon.');
     await waitForReply(page);
   });
   // a brand-new chat has nothing cached: it may say it checks, or how many it restored, never the prompt length

@@ -110,7 +110,13 @@ describe('quantized weight variants on CPU', () => {
           const g = await e.createGenerator();
           await g.appendTokens(ref.prompt_ids);
           const r = await g.generate({ sampling: { greedy: true }, maxTokens: ref.tokens, stopTokenIds: [] });
-          assert.deepEqual(r.tokenIds, v.ids, `${name}: engine vs Python ORT`);
+          if (name === 'int8') {
+            // s8s8 MatMulInteger: ORT's x86 kernels differ between CPUs (the reference machine's and this
+            // one's diverge after 4 tokens in a bare ORT loop too). Here the engine must equal ORT on this
+            // machine: the bare greedy loop on the same session.
+            const bare = await e.bareDecode(ref.prompt_ids, ref.tokens);
+            assert.deepEqual(r.tokenIds, bare.ids, `${name}: engine vs a bare ORT loop here`);
+          } else assert.deepEqual(r.tokenIds, v.ids, `${name}: engine vs Python ORT`);
         } finally {
           await e.dispose();
         }
