@@ -7,6 +7,7 @@ import { type SnapshotResult, snapshotRange } from '../kv/snapshot.ts';
 import type { Conversation, Message } from '../store/types.ts';
 import { cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
+import { streamReply } from './stream-reply.ts';
 import { usableLog } from './token-log.ts';
 import type { TurnDeps } from './turn.ts';
 import { ChatError, type ChatEvent, type TurnHandlers, type TurnOutcome, type TurnStats } from './types.ts';
@@ -54,21 +55,8 @@ export async function runContinuation(
 
   // 2. go on writing
   const maxTokens = conv.sampling.maxTokens ?? DEFAULT_MAX_TOKENS;
-  let tFirst = 0;
-  let written = 0;
-  const result = await gen.generate({
-    sampling: engineSampling(conv.sampling, info.generationDefaults),
-    maxTokens,
-    signal: h.signal,
-    onFragment: (f) => {
-      if (!tFirst && f.tokenId !== null) tFirst = performance.now();
-      if (f.tokenId !== null) written++;
-      if (f.text) {
-        emit({ type: 'progress', phase: 'generate', done: written, total: maxTokens });
-        emit({ type: 'fragment', text: f.text });
-      }
-    },
-  });
+  const sampling = engineSampling(conv.sampling, info.generationDefaults);
+  const { result, firstTokenAt: tFirst } = await streamReply(gen, { sampling, maxTokens, signal: h.signal }, emit);
 
   // 3. the whole reply as a sibling of the old one, with its blocks, in one transaction
   const full = [...gen.tokens];

@@ -14,6 +14,7 @@ import { cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import { type TurnLog, buildTurnLog } from './prompt.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
 import type { EngineSession, PrefixReport } from './session.ts';
+import { streamReply } from './stream-reply.ts';
 import { usableLog } from './token-log.ts';
 import type { ChatEvent, TurnHandlers, TurnOutcome, TurnStats } from './types.ts';
 
@@ -79,23 +80,8 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   });
 
   // 4. stream the reply
-  let tFirst = 0;
-  let written = 0;
   const sampling = engineSampling(spec.conv.sampling, engine.info.generationDefaults, { vary: spec.vary });
-  const result = await gen.generate({
-    sampling,
-    maxTokens,
-    signal: h.signal,
-    onFragment: (f) => {
-      if (!tFirst && f.tokenId !== null) tFirst = performance.now();
-      if (f.tokenId !== null) written++;
-      // the live "Writing… N tokens" status: sent with the text, so it costs no extra wake-ups
-      if (f.text) {
-        emit({ type: 'progress', phase: 'generate', done: written, total: maxTokens });
-        emit({ type: 'fragment', text: f.text });
-      }
-    },
-  });
+  const { result, firstTokenAt: tFirst } = await streamReply(gen, { sampling, maxTokens, signal: h.signal }, emit);
 
   // 5. the reply, its token ids and its blocks in one transaction (invariant 5)
   const s1 = await promptSaved;
