@@ -1,7 +1,7 @@
 // The local API, driven by the official `openai` client against the real server, a real engine on a
 // fixture model and a real SQLite store.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,6 +193,16 @@ test('refusals: no key, a wrong key, malformed bodies, an unknown model, n > 1, 
   await assert.rejects(
     r.client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
     (e: unknown) => e instanceof OpenAI.NotFoundError && /not loaded/.test(e.message),
+  );
+  // a model installed in the library is listed after the loaded one; naming it says how to load it
+  cpSync(join(FIXTURE_MODEL, '..', 'tiny-llama-fp16kv'), join(dataDir, 'models', 'tiny-fp16'), { recursive: true });
+  assert.deepEqual(
+    (await r.client.models.list()).data.map((m) => m.id),
+    [model, 'tiny-fp16'],
+  );
+  await assert.rejects(
+    r.client.chat.completions.create({ model: 'tiny-fp16', messages: [{ role: 'user', content: 'x' }] }),
+    (e: unknown) => e instanceof OpenAI.NotFoundError && /installed but not loaded/.test(e.message),
   );
   await assert.rejects(
     r.client.chat.completions.create({ model, n: 2, messages: [{ role: 'user', content: 'x' }] }),

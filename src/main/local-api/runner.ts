@@ -6,6 +6,7 @@ import type { Backend } from '../app/backend.ts';
 import { type CompletionResult, runCompletion } from '../chat/completion.ts';
 import { engineSampling } from '../chat/sampling.ts';
 import type { ChatMessage, Engine } from '../engine/index.ts';
+import { findInstalled } from '../models/library.ts';
 import type { ApiEntryKind } from '../store/api-entries.ts';
 import type { SSEStreamingApi } from 'hono/streaming';
 import { ApiError, invalidRequest, toApiError } from './errors.ts';
@@ -77,7 +78,9 @@ export class ApiRunner {
     if (requested !== engine.info.name)
       throw new ApiError(
         404,
-        `The model '${requested}' is not loaded. The loaded model is '${engine.info.name}' (GET /v1/models lists it).`,
+        findInstalled(this.backend.dataDir, requested)
+          ? `The model '${requested}' is installed but not loaded; open it in Reprise (one model runs at a time). The loaded model is '${engine.info.name}'.`
+          : `The model '${requested}' is not loaded. The loaded model is '${engine.info.name}' (GET /v1/models lists it).`,
         'invalid_request_error',
         'model',
         'model_not_found',
