@@ -100,7 +100,12 @@ export default ts.config(
     ['**/main/**', '**/renderer/**', 'node:*'],
     'The preload exposes the contract channel from src/shared, nothing more.',
   ),
-  ...layer(['src/main/engine/**'], [...UP_FROM.engine, 'electron'], 'engine/ is the bottom layer.'),
+  ...layer(
+    ['src/main/tensor/**'],
+    [...UP_FROM.engine, '**/engine/**', 'onnxruntime-node', 'electron'],
+    'tensor/ (KV layout types, half floats) is what engine/ and kv/ share: it imports neither.',
+  ),
+  ...layer(['src/main/engine/**'], [...UP_FROM.engine, 'electron'], 'engine/ is the lowest layer above tensor/.'),
   ...layer(
     ['src/main/kv/**', 'src/main/store/**'],
     [...UP_FROM.storage, 'electron'],

@@ -1,7 +1,7 @@
 // Where a conversation's KV cache came from, and the block context that follows from it: a cache imported
 // from a file is keyed with the conversation's salt (store/exchange/bundle-salt.ts), so it restores only
 // here, and the UI can say "cache imported from a file" until it is verified (verify-cache.ts).
-import type { KeyRotation, KvLayout } from '../engine/kv-types.ts';
+import type { KeyRotation, KvLayout } from '../tensor/kv-types.ts';
 import { type KvContext, modelKvContext } from '../kv/context.ts';
 import type { Conversation } from '../store/types.ts';
 

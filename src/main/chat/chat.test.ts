@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import { Engine } from '../engine/index.ts';
 import { fixture, maxAbsDiff } from '../engine/fixtures.testkit.ts';
 import { kvContext } from '../kv/context.ts';
-import { planRestore } from '../kv/resume.ts';
+import { planRestore } from '../kv/restore.ts';
 import { Store } from '../store/store.ts';
 import { tmpDir } from '../store/store.testkit.ts';
 import { ChatService } from './service.ts';

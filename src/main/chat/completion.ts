@@ -5,8 +5,8 @@
 import type { SamplingOptions } from '../engine/index.ts';
 import { type KvContext, type KvLogger, modelKvContext } from '../kv/context.ts';
 import { chainFor } from '../kv/hash.ts';
-import { storedPrefix } from '../kv/resume.ts';
-import { snapshotRange } from '../kv/snapshot.ts';
+import { storedPrefix } from '../kv/restore.ts';
+import { snapshotRange } from '../kv/save.ts';
 import type { Store } from '../store/store.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Codec, RestoreSource, StopReason } from '../../shared/vocabulary.ts';

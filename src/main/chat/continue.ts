@@ -2,8 +2,8 @@
 // restored, the model goes on writing after its last token, and the whole reply (old + new text and ids)
 // is committed as a sibling of the old one, so nothing is lost and the old version stays one click away.
 // No new user turn is added: the model sees exactly the tokens it wrote.
-import { storedPrefix } from '../kv/resume.ts';
-import { type SnapshotResult, snapshotRange } from '../kv/snapshot.ts';
+import { storedPrefix } from '../kv/restore.ts';
+import { type SnapshotResult, snapshotRange } from '../kv/save.ts';
 import type { Conversation, Message } from '../store/types.ts';
 import { cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Engine } from '../engine/index.ts';
 import { fixture, maxAbsDiff } from '../engine/fixtures.testkit.ts';
-import { planRestore } from '../kv/resume.ts';
+import { planRestore } from '../kv/restore.ts';
 import { blockBody, packBundle, signFlipped, unpackBundle, withBody } from '../store/exchange/bundle.testkit.ts';
 import { Store } from '../store/store.ts';
 import { tmpDir } from '../store/store.testkit.ts';

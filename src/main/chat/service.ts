@@ -5,7 +5,7 @@ import type { Engine } from '../engine/index.ts';
 import { type CodecName } from '../kv/codec/types.ts';
 import { DEFAULT_BLOCK_SIZE, type KvLogger } from '../kv/context.ts';
 import { budgetBytes } from '../kv/budget.ts';
-import { storedChain } from '../kv/resume.ts';
+import { storedChain } from '../kv/restore.ts';
 import {
   exportBundle,
   exportJsonText,
@@ -18,7 +18,7 @@ import type { SearchHit } from '../store/search.ts';
 import type { ExportFormat } from '../../shared/vocabulary.ts';
 import type { Conversation, Message, Sampling } from '../store/types.ts';
 import { type CacheOrigin, cacheOrigin, conversationKvContext } from './cache-origin.ts';
-import type { RestoreSource } from './restore.ts';
+import type { RestoreSource } from './prefix-restore.ts';
 import { EngineSession } from './session.ts';
 import { usableLog } from './token-log.ts';
 import { CONTINUABLE, runContinuation } from './continue.ts';

@@ -7,7 +7,7 @@ import type { KvContext, KvLogger } from '../kv/context.ts';
 import type { Store } from '../store/store.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { RestoreSource } from '../../shared/vocabulary.ts';
-import { restorePrefix } from './restore.ts';
+import { restorePrefix } from './prefix-restore.ts';
 
 export interface PrefixOptions {
   /** Who the log belongs to (a conversation id; null for requests that are not conversations). */

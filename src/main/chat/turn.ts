@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Engine, Generator } from '../engine/index.ts';
 import type { KvContext, KvLogger } from '../kv/context.ts';
-import { storedPrefix } from '../kv/resume.ts';
-import { type SnapshotResult, snapshotRange } from '../kv/snapshot.ts';
+import { storedPrefix } from '../kv/restore.ts';
+import { type SnapshotResult, snapshotRange } from '../kv/save.ts';
 import type { Store } from '../store/store.ts';
 import type { Conversation, Message } from '../store/types.ts';
 import { isDefaultTitle, titleFrom } from '../../shared/title.ts';

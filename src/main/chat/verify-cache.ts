@@ -6,7 +6,7 @@
 // elsewhere, a body that no longer decodes) is replaced by the recomputed block, under the same identity.
 // The conversation is then marked verified.
 import type { Engine, Generator } from '../engine/index.ts';
-import type { KvSlice } from '../engine/kv-types.ts';
+import type { KvSlice } from '../tensor/kv-types.ts';
 import { decodeBlock, encodeBlock, readHeader } from '../kv/block-format.ts';
 import { reader, subSlice } from '../kv/codec/tensors.ts';
 import type { KvContext, KvLogger } from '../kv/context.ts';

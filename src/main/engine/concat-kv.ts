@@ -3,7 +3,7 @@
 // step costs O(context) in copies (the reason slot-kv.ts exists).
 import * as ort from 'onnxruntime-node';
 import type { IoMap } from './io-map.ts';
-import type { KvArray, KvSlice } from './kv-types.ts';
+import type { KvArray, KvSlice } from '../tensor/kv-types.ts';
 import { copyRows, kvData, kvTensor, newKv, type Int64Tables, type PastKv } from './past-kv.ts';
 
 export class ConcatKv implements PastKv {

@@ -1,7 +1,7 @@
 // config.json / generation_config.json: only the fields the engine needs, validated with clear errors.
 import { readFileSync } from 'node:fs';
 import { EngineError } from './errors.ts';
-import type { KeyRotation } from './kv-types.ts';
+import type { KeyRotation } from '../tensor/kv-types.ts';
 
 export interface ModelConfig {
   modelType: string;

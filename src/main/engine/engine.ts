@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { ChatDelta } from './chat-delta.ts';
 import { EngineError } from './errors.ts';
 import type { GenerateOptions, GenerationResult } from './generation.ts';
-import type { KvSlice } from './kv-types.ts';
+import type { KvSlice } from '../tensor/kv-types.ts';
 import type { LoadOptions, ModelInfo } from './model.ts';
 import { Prediction, type Fragment } from './prediction.ts';
 import {

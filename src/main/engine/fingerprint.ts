@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { KvLayout } from './kv-types.ts';
+import type { KvLayout } from '../tensor/kv-types.ts';
 
 interface CacheEntry {
   size: number;

@@ -1,5 +1,5 @@
 // The one place that knows how float16 travels: raw IEEE-754 half bits in a Uint16Array (the pure
-// conversions live in half.ts, which has no ORT import so kv/ can share them; re-exported here).
+// conversions live in tensor/half.ts, which has no ORT import so kv/ can share them; re-exported here).
 // Node 20 has no Float16Array, and ORT then hands float16 data over as Uint16Array. Newer runtimes
 // (Node >= 24, Electron >= 43) have a global Float16Array that onnxruntime-common prefers, with known bugs;
 // we never do arithmetic on it, we only reinterpret its bytes.
@@ -19,4 +19,4 @@ export function float16Tensor(bits: Uint16Array, dims: readonly number[]): ort.T
   return new ort.Tensor('float16', bits, dims);
 }
 
-export { fromHalf, halfArrayToFloat, halfToFloat32, toHalf } from './half.ts';
+export { fromHalf, halfArrayToFloat, halfToFloat32, toHalf } from '../tensor/half.ts';

@@ -2,7 +2,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { ModelConfig } from './config.ts';
 import { EngineError } from './errors.ts';
-import type { KvDtype, KvLayout } from './kv-types.ts';
+import type { KvDtype, KvLayout } from '../tensor/kv-types.ts';
 
 export interface IoMap {
   inputIds: string;

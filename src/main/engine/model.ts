@@ -6,7 +6,7 @@ import type * as ort from 'onnxruntime-node';
 import { parseConfig, type ModelConfig } from './config.ts';
 import { fingerprintModel } from './fingerprint.ts';
 import { mapIo, type IoMap } from './io-map.ts';
-import type { KeyRotation, KvLayout } from './kv-types.ts';
+import type { KeyRotation, KvLayout } from '../tensor/kv-types.ts';
 import { findModelFiles, type ModelFiles, type ProviderKind } from './model-files.ts';
 import { probeMaskedSlots } from './mask-probe.ts';
 import { rewriteForNewKv } from './new-kv-graph.ts';

@@ -2,7 +2,7 @@
 // (concat-kv.ts) or engine-owned buffers the graph reads in place (slot-kv.ts, after new-kv-graph.ts).
 import * as ort from 'onnxruntime-node';
 import { float16Bits, float16Tensor } from './fp16.ts';
-import type { KvArray, KvLayout, KvSlice } from './kv-types.ts';
+import type { KvArray, KvLayout, KvSlice } from '../tensor/kv-types.ts';
 
 export interface PastKv {
   /** Tokens whose K/V are held. */

@@ -2,7 +2,7 @@
 import type { ChatDelta } from './chat-delta.ts';
 import type { SerializedEngineError } from './errors.ts';
 import type { GenerateOptions, GenerationResult, TokenEvent } from './generation.ts';
-import type { KvSlice } from './kv-types.ts';
+import type { KvSlice } from '../tensor/kv-types.ts';
 import type { LoadOptions, ModelInfo } from './model.ts';
 import type { SamplingOptions } from './sampling/options.ts';
 import type { ChatMessage } from './tokenizer.ts';

@@ -8,7 +8,7 @@
 // head's rows to the new stride in place, or into an array twice as large, so it is amortised O(1) per token.
 import * as ort from 'onnxruntime-node';
 import type { IoMap } from './io-map.ts';
-import type { KvArray, KvSlice } from './kv-types.ts';
+import type { KvArray, KvSlice } from '../tensor/kv-types.ts';
 import { copyRows, kvData, kvTensor, newKv, type PastKv } from './past-kv.ts';
 
 export const PAGE = 64;

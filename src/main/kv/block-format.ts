@@ -6,7 +6,7 @@
 //  3: as 2; quantized bodies start with a key-transform record (codec/quant.ts: keys
 //     quantized with RoPE undone). The header layout and the exact body are the same in all three.
 //  4 (written now): as 3; exact bodies may be raw, tagged (codec/exact.ts), the hot tier's memory-speed format.
-import { type KeyRotation, type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../engine/kv-types.ts';
+import { type KeyRotation, type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../tensor/kv-types.ts';
 import { RAW_TAG_BYTES, decodeExactInto, encodeExact, exactBodyBytes, isRaw } from './codec/exact.ts';
 import { decodeQuantInto, encodeQuant, quantBodyBytes, zstdFrame } from './codec/quant.ts';
 import { type KvTarget, layerElems, newTarget } from './codec/tensors.ts';

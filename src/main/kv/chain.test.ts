@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KvLayout } from '../engine/kv-types.ts';
-import type { BlockSource, NewBlock } from './block-store.ts';
+import type { KvLayout } from '../tensor/kv-types.ts';
+import type { BlockSource, NewBlock } from './ports.ts';
 import { concatSlices } from './codec/tensors.ts';
 import { kvContext } from './context.ts';
 import { ROOT_HASH, chainFor, hashBlock, isBlockHash } from './hash.ts';
-import { planRestore } from './resume.ts';
-import { snapshotRange } from './snapshot.ts';
+import { planRestore } from './restore.ts';
+import { snapshotRange } from './save.ts';
 import { synthExporter, synthKv, tokenLog } from './synth.testkit.ts';
 
 const layout: KvLayout = { numLayers: 2, numKvHeads: 2, headDim: 8, dtype: 'float32' };

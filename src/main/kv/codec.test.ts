@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KeyRotation, KvLayout } from '../engine/kv-types.ts';
+import type { KeyRotation, KvLayout } from '../tensor/kv-types.ts';
 import { createHash } from 'node:crypto';
 import { xxh64 } from '@node-rs/xxhash';
 import { ropeTable, rotateRow } from './codec/rope.ts';
 import { BLOCK_VERSION, BlockError, decodeBlock, decodeBlockInto, encodeBlock, readHeader } from './block-format.ts';
 import { encodeExact } from './codec/exact.ts';
 import { newTarget, reader } from './codec/tensors.ts';
-import { fromHalf, toHalf } from '../engine/half.ts';
+import { fromHalf, toHalf } from '../tensor/half.ts';
 import { ROOT_HASH, hashBlock } from './hash.ts';
 import { synthKv, tokenLog } from './synth.testkit.ts';
 

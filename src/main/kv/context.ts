@@ -1,6 +1,6 @@
 // Everything that decides whether a stored block may be used: model fingerprint, KV layout/dtype,
 // codec (all three go into every block hash) and the block size.
-import type { KeyRotation, KvLayout } from '../engine/kv-types.ts';
+import type { KeyRotation, KvLayout } from '../tensor/kv-types.ts';
 import type { CodecName } from './codec/types.ts';
 import { extraKeysDigest } from './hash.ts';
 

@@ -2,7 +2,7 @@
 // The hash covers every earlier token through the chain (RoPE makes K position-dependent, DESIGN
 // invariant 2) and the extra keys bind a block to one model + KV layout + codec (invariant 3).
 import { createHash } from 'node:crypto';
-import type { KvLayout } from '../engine/kv-types.ts';
+import type { KvLayout } from '../tensor/kv-types.ts';
 import type { CodecName } from './codec/types.ts';
 
 declare const blockHashBrand: unique symbol;

@@ -1,8 +1,8 @@
 // Synthetic KV for tests and the crash-safety child: deterministic, with per-channel structure like
 // real keys (channel offsets/outliers) so the quantizers see realistic groups.
-import type { KvLayout, KvSlice } from '../engine/kv-types.ts';
+import type { KvLayout, KvSlice } from '../tensor/kv-types.ts';
 import { newArray } from './codec/tensors.ts';
-import { toHalf } from '../engine/half.ts';
+import { toHalf } from '../tensor/half.ts';
 
 /** KV of the token range [start, start + tokens.length) for a token log; a pure function of (layout, position, token). */
 export function synthKv(layout: KvLayout, start: number, tokens: number[]): KvSlice {

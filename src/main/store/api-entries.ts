@@ -1,6 +1,6 @@
 // The local API's records (migration 6): prompt-cache entries that own the blocks a request saved, and
 // stored Responses-API responses with their chain and exact token log.
-import type { NewBlock } from '../kv/block-store.ts';
+import type { NewBlock } from '../kv/ports.ts';
 import type { Db } from './database.ts';
 import { decodeTokenIds, encodeTokenIds } from './token-ids.ts';
 

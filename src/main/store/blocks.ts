@@ -1,5 +1,5 @@
 // SQLite side of kv/: block payloads, references from messages, LRU bookkeeping, budget eviction.
-import type { BlockSource, NewBlock } from '../kv/block-store.ts';
+import type { BlockSource, NewBlock } from '../kv/ports.ts';
 import type { EvictableIndex } from '../kv/budget.ts';
 import type { BlockHash } from '../kv/hash.ts';
 import type { Db } from './database.ts';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { concatSlices } from '../kv/codec/tensors.ts';
-import { planRestore } from '../kv/resume.ts';
+import { planRestore } from '../kv/restore.ts';
 import { synthKv } from '../kv/synth.testkit.ts';
 import { Store } from './store.ts';
 import { testCtx, testLayout, tmpDir } from './store.testkit.ts';

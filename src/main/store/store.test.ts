@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { chainFor } from '../kv/hash.ts';
-import { planRestore } from '../kv/resume.ts';
+import { planRestore } from '../kv/restore.ts';
 import { concatSlices } from '../kv/codec/tensors.ts';
 import { synthKv, tokenLog } from '../kv/synth.testkit.ts';
 import { LATEST_VERSION } from './migrations/index.ts';
@@ -188,7 +188,7 @@ test('a failing write rolls back the whole turn', async () => {
   const s = Store.open(':memory:');
   const c = s.conversations.create({});
   const log = tokenLog(20, 4);
-  const { snapshotRange } = await import('../kv/snapshot.ts');
+  const { snapshotRange } = await import('../kv/save.ts');
   const { synthExporter } = await import('../kv/synth.testkit.ts');
   const snap = await snapshotRange(log, 0, testCtx, synthExporter(testLayout, log), s.blocks);
   assert.throws(() =>

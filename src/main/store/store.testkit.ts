@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KvLayout } from '../engine/kv-types.ts';
+import type { KvLayout } from '../tensor/kv-types.ts';
 import { kvContext } from '../kv/context.ts';
-import { snapshotRange } from '../kv/snapshot.ts';
+import { snapshotRange } from '../kv/save.ts';
 import { synthExporter } from '../kv/synth.testkit.ts';
 import { Store } from './store.ts';
 

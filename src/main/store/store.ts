@@ -1,6 +1,6 @@
 // The store facade: one database, its repositories, and the one-transaction writes of a turn.
 import { join } from 'node:path';
-import type { NewBlock } from '../kv/block-store.ts';
+import type { NewBlock } from '../kv/ports.ts';
 import { budgetBytes, enforceBudget } from '../kv/budget.ts';
 import { ApiEntryRepo } from './api-entries.ts';
 import { BlockRepo } from './blocks.ts';

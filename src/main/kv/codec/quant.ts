@@ -4,12 +4,12 @@
 // KV heads (numKvHeads·headDim values: per-head groups would cost 32 bits per headDim values, which
 // alone pushes int4 past a quarter of fp16).
 // The "recent tokens kept exact" part of KIVI is the conversation's partial tail block, which the
-// snapshot writer always stores with the exact codec (see snapshot.ts).
+// snapshot writer always stores with the exact codec (see save.ts).
 // Keys are quantized with the model's RoPE undone (rope.ts) when the block says so: body format
 // (block v3) = an 8-byte key-transform record [u8 kind (0 none, 1 RoPE), u8 0, u16 dims, f32 theta], then
 // the zstd frame that was the whole body in v1/v2.
-import type { KeyRotation, KvLayout } from '../../engine/kv-types.ts';
-import { fromHalf, halfArrayToFloat, halfTable, toHalf } from '../../engine/half.ts';
+import type { KeyRotation, KvLayout } from '../../tensor/kv-types.ts';
+import { fromHalf, halfArrayToFloat, halfTable, toHalf } from '../../tensor/half.ts';
 import { shuffle, unshuffle } from '../shuffle.ts';
 import { zstdCompress, zstdDecompress } from '../zstd.ts';
 import { type RopeTable, ropeTable, rotateRow } from './rope.ts';

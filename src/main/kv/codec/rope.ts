@@ -5,7 +5,7 @@
 // (int4 greedy agreement on the default model 0.970 → 0.988 in a 12-prompt simulation, same size).
 // Correctness does not depend on matching the model's RoPE exactly: it is an orthogonal transform that the
 // decoder inverts with the parameters stored in the block; a mismatch could only cost accuracy.
-import type { KeyRotation } from '../../engine/kv-types.ts';
+import type { KeyRotation } from '../../tensor/kv-types.ts';
 
 /** cos/sin of every (token, pair) of positions [start, start + count): [count][dims / 2]. */
 export interface RopeTable {

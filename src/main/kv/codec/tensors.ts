@@ -1,5 +1,5 @@
-import type { KvArray, KvDtype, KvLayout, KvSlice } from '../../engine/kv-types.ts';
-import { fromHalf } from '../../engine/half.ts';
+import type { KvArray, KvDtype, KvLayout, KvSlice } from '../../tensor/kv-types.ts';
+import { fromHalf } from '../../tensor/half.ts';
 
 export type LayerKv = { key: KvArray; value: KvArray };
 

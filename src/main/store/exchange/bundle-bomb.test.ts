@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planRestore } from '../../kv/resume.ts';
+import { planRestore } from '../../kv/restore.ts';
 import { tokenLog } from '../../kv/synth.testkit.ts';
 import { asBlockHash } from '../../kv/hash.ts';
 import { Store } from '../store.ts';

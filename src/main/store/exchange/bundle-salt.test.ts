@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { readHeader } from '../../kv/block-format.ts';
 import { kvContext } from '../../kv/context.ts';
 import { chainFor } from '../../kv/hash.ts';
-import { planRestore } from '../../kv/resume.ts';
+import { planRestore } from '../../kv/restore.ts';
 import { tokenLog } from '../../kv/synth.testkit.ts';
 import { Store } from '../store.ts';
 import { testCtx, writeTurn } from '../store.testkit.ts';

@@ -4,11 +4,11 @@
 // So each import draws a salt (vLLM's cache_salt), re-keys every block with it (kv/hash.ts) and records it
 // on the conversation: the blocks restore only into the conversation they came with, and a locally
 // computed block for the same prefix is never replaced (its hash differs) and is preferred on restore
-// (kv/resume.ts). Before re-keying, each block's claimed hash is recomputed from the conversation's own
+// (kv/restore.ts). Before re-keying, each block's claimed hash is recomputed from the conversation's own
 // tokens: a block that does not belong where it says refuses the file.
 import { randomBytes } from 'node:crypto';
 import { readHeader, rekeyBlock } from '../../kv/block-format.ts';
-import type { NewBlock } from '../../kv/block-store.ts';
+import type { NewBlock } from '../../kv/ports.ts';
 import type { CodecName } from '../../kv/codec/types.ts';
 import { type BlockHash, ROOT_HASH, extraKeysDigest, hashBlock } from '../../kv/hash.ts';
 

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { BlockError, bodyRawBytes, checkBlock } from '../../kv/block-format.ts';
-import type { NewBlock } from '../../kv/block-store.ts';
+import type { NewBlock } from '../../kv/ports.ts';
 import { CODEC_NAMES } from '../../kv/codec/types.ts';
 import { asBlockHash } from '../../kv/hash.ts';
 import type { Store } from '../store.ts';

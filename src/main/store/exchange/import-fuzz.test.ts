@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { kvContext } from '../../kv/context.ts';
-import { planRestore } from '../../kv/resume.ts';
+import { planRestore } from '../../kv/restore.ts';
 import { tokenLog } from '../../kv/synth.testkit.ts';
 import { Store } from '../store.ts';
 import { testCtx, writeTurn } from '../store.testkit.ts';

@@ -1,3 +1,4 @@
+// KV tensor layout types that engine/ and kv/ both use (tensor/ imports neither).
 export type KvDtype = 'float32' | 'float16';
 export type KvArray = Float32Array | Uint16Array; // float16 travels as raw bits in Uint16Array
 export interface KvLayout {

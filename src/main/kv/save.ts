@@ -1,8 +1,8 @@
 // Writing a snapshot: only the part of the cache not yet stored is exported and encoded, so saving a
 // turn costs O(new tokens + one block) whatever the history's length.
-import type { KvSlice } from '../engine/kv-types.ts';
+import type { KvSlice } from '../tensor/kv-types.ts';
 import { encodeBlock } from './block-format.ts';
-import type { BlockSource, NewBlock } from './block-store.ts';
+import type { BlockSource, NewBlock } from './ports.ts';
 import { rawKvBytes, subSlice } from './codec/tensors.ts';
 import type { KvContext } from './context.ts';
 import { type BlockHash, chainFor } from './hash.ts';

@@ -1,9 +1,9 @@
 // Resume: walk the hash chain of a token log and restore the longest valid prefix. Anything wrong
 // (missing block, checksum mismatch, other model/dtype/codec) stops the walk there; the caller
 // prefills the rest. Never throws for bad data: wrong output and crashes are both worse than a prefill.
-import type { KvSlice } from '../engine/kv-types.ts';
+import type { KvSlice } from '../tensor/kv-types.ts';
 import { BlockError, decodeBlockInto } from './block-format.ts';
-import type { BlockSource } from './block-store.ts';
+import type { BlockSource } from './ports.ts';
 import { type KvTarget, newTarget, subSlice } from './codec/tensors.ts';
 import type { KvContext, KvLogger } from './context.ts';
 import { type BlockHash, type ChainBlock, ROOT_HASH, hashBlock } from './hash.ts';

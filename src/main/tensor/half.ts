@@ -1,5 +1,5 @@
-// IEEE-754 half precision <-> float, pure functions (no ORT import, so kv/ can use them). This and
-// fp16.ts (which adds the ORT tensor side) are the one place that knows how float16 travels: raw half
+// IEEE-754 half precision <-> float, pure functions (no ORT import: engine/ and kv/ share them). This and
+// engine/fp16.ts (which adds the ORT tensor side) are the one place that knows how float16 travels: raw half
 // bits in a Uint16Array (Node 20 has no Float16Array).
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

@@ -3,7 +3,7 @@
 // blocks, whichever covers more.
 import type { Generator } from '../engine/index.ts';
 import type { KvContext, KvLogger } from '../kv/context.ts';
-import { planRestore, storedPrefix } from '../kv/resume.ts';
+import { planRestore, storedPrefix } from '../kv/restore.ts';
 import type { Store } from '../store/store.ts';
 
 import type { RestoreSource as AnySource } from '../../shared/vocabulary.ts';
