@@ -135,6 +135,8 @@ test('search by keyboard: Enter opens the first hit, ArrowDown walks the hits', 
 
   await search(page).fill('Tell me about');
   const hits = page.getByTestId('search-hit');
+  // the previous query's hits stay on screen until the new ones arrive: wait for these
+  await expect(page.getByRole('region', { name: 'Search results' })).toHaveAttribute('aria-busy', 'false');
   await expect(hits).toHaveCount(2);
   await search(page).press('ArrowDown');
   await expect(hits.nth(0)).toBeFocused();

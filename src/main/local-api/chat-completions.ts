@@ -21,7 +21,7 @@ export function chatCompletionRoutes(app: Hono, runner: ApiRunner): void {
   app.post('/v1/chat/completions', body(chatCompletionSchema), async (c) => {
     const b = c.req.valid('json');
     refuseUnsupported(b);
-    const engine = runner.engineFor(b.model);
+    const engine = await runner.engineFor(b.model);
     const tR = performance.now();
     const log = await runner.chatLog(engine, messagesOf(b));
     const renderMs = performance.now() - tR;

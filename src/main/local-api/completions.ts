@@ -14,7 +14,7 @@ export function completionRoutes(app: Hono, runner: ApiRunner): void {
     const b = c.req.valid('json');
     refuseUnsupported(b);
     if (b.echo) throw invalidRequest('echo is not supported.', 'echo');
-    const engine = runner.engineFor(b.model);
+    const engine = await runner.engineFor(b.model);
     const prompt = typeof b.prompt === 'string' ? b.prompt : b.prompt[0]!;
     const log = await engine.tokenize(prompt, { special: true });
     if (log.length === 0) throw invalidRequest('The prompt is empty.', 'prompt');

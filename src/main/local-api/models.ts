@@ -13,8 +13,13 @@ export function modelRoutes(app: Hono, runner: ApiRunner, startedAt: number): vo
     const installed = listInstalled(runner.backend.dataDir).map((m) => m.name);
     return [...(loaded ? [loaded] : []), ...installed.filter((n) => n !== loaded)];
   };
-  app.get('/v1/models', (c) => c.json({ object: 'list', data: ids().map((id) => modelObject(id, startedAt)) }));
-  app.get('/v1/models/:id{.+}', (c) => {
+  // both wait for a model load in progress, so a client starting with the app sees the model
+  app.get('/v1/models', async (c) => {
+    await runner.settled();
+    return c.json({ object: 'list', data: ids().map((id) => modelObject(id, startedAt)) });
+  });
+  app.get('/v1/models/:id{.+}', async (c) => {
+    await runner.settled();
     const id = c.req.param('id');
     if (!ids().includes(id))
       throw new ApiError(404, `The model '${id}' does not exist.`, 'invalid_request_error', 'model', 'model_not_found');

@@ -109,7 +109,7 @@ export function responseRoutes(app: Hono, runner: ApiRunner): void {
 
   app.post('/v1/responses', body(responseSchema), async (c) => {
     const b = c.req.valid('json');
-    const engine = runner.engineFor(b.model);
+    const engine = await runner.engineFor(b.model);
     let history: ChatMessage[] = [];
     let previousLog: number[] = [];
     if (b.previous_response_id) {

@@ -70,8 +70,14 @@ export class ApiRunner {
     return this.backend.chat.engine?.info.name ?? null;
   }
 
-  /** The loaded engine, when `requested` names it (ids are the model's name). */
-  engineFor(requested: string): Engine {
+  /** Resolves once no model load is in progress (a request during start-up waits instead of failing). */
+  settled(): Promise<void> {
+    return this.backend.models.settled();
+  }
+
+  /** The loaded engine, when `requested` names it (ids are the model's name); waits for a load in progress. */
+  async engineFor(requested: string): Promise<Engine> {
+    await this.settled();
     const engine = this.backend.chat.engine;
     if (!engine)
       throw new ApiError(503, 'No model is loaded in Reprise yet. Open one in the app, then retry.', 'server_error');
