@@ -2,7 +2,7 @@
 // model with its MatMul weights in MatMulNBits form (tools/fixtures/quantize-weights.ts; the format of the
 // hub's model_q4.onnx), decoded greedily beside the fp32 original in interleaved rounds. Decode is
 // memory-bound, so reading ~7x fewer weight bytes per token should show.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../src/main/engine/index.ts';
@@ -22,7 +22,15 @@ export async function benchQuantized({ quick, log }: { quick: boolean; log: (s: 
     mkdirSync(join(dir, 'onnx'));
     for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json'])
       copyFileSync(join(src, f), join(dir, f));
-    for (const f of ['model.onnx', 'model.onnx_data']) symlinkSync(join(src, 'onnx', f), join(dir, 'onnx', f));
+    // hard links (a copy across filesystems): ONNX Runtime refuses external data behind a symlink that
+    // resolves out of the model's folder
+    for (const f of ['model.onnx', 'model.onnx_data']) {
+      try {
+        linkSync(join(src, 'onnx', f), join(dir, 'onnx', f));
+      } catch {
+        copyFileSync(join(src, 'onnx', f), join(dir, 'onnx', f));
+      }
+    }
     const t0 = performance.now();
     const rewritten = writeQuantized(join(src, 'onnx', 'model.onnx'), join(dir, 'onnx', 'model_q4.onnx'), 'q4');
     const q4Bytes = statSync(join(dir, 'onnx', 'model_q4.onnx')).size;

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import OpenAI from 'openai';
 import { expect, test } from './fixtures.ts';
+import { lastTurnCache, messages, sendAndWait } from './ui.ts';
 
 /** A port nothing listens on right now. */
 const freePort = () =>
@@ -40,6 +41,22 @@ test('the local API is turned on in the app; a request sent with the shown key a
   const log = dialog.getByTestId('api-log');
   await expect(log).toContainText('/v1/chat/completions');
   await expect(log.locator('tbody tr').first()).toContainText('200');
+
+  // a stored Responses-API chain opens as a chat, whose next turn resumes it from the cache
+  const first = await client.responses.create({ model, input: 'My name is Ada.', max_output_tokens: 12 });
+  await client.responses.create({
+    model,
+    previous_response_id: first.id,
+    input: 'What is my name?',
+    max_output_tokens: 12,
+  });
+  const open = dialog.getByRole('button', { name: /Open “My name is Ada\.” as a chat/ }).first();
+  await open.click();
+  await expect(page.getByTestId('conversation-title')).toHaveText('My name is Ada.');
+  await expect(messages(page, 'user')).toHaveCount(2);
+  await sendAndWait(page, 'Thanks!');
+  await expect(lastTurnCache(page)).toContainText('Resumed');
+  await page.getByRole('button', { name: 'Local API' }).click();
 
   // a new key: the old one is refused at once
   await dialog.getByRole('button', { name: 'New key' }).click();

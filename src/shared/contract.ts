@@ -64,6 +64,7 @@ export interface MethodResults {
   'api.status': LocalApiStatus;
   'api.configure': LocalApiStatus;
   'api.regenerateKey': LocalApiStatus;
+  'api.openResponse': ConversationView;
 }
 
 /** Fragment, progress and result types of each streaming method (a prediction). */

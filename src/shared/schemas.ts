@@ -44,6 +44,7 @@ export const methodParams = {
     .object({ enabled: z.boolean().optional(), port: z.number().int().min(1).max(65535).optional() })
     .strict(),
   'api.regenerateKey': empty,
+  'api.openResponse': z.object({ id: z.string().min(1).max(200) }).strict(),
   // Native dialogs: Electron only (AppInfo.nativeDialogs says whether they exist).
   'native.chooseModelFolder': empty,
   'native.openFile': z.object({ purpose: z.enum(['import']) }).strict(),

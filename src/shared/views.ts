@@ -182,4 +182,16 @@ export interface LocalApiStatus {
   /** Why it is not running although enabled (a port in use, say). */
   error: SerializedError | null;
   requests: ApiRequestLogEntry[];
+  /** Stored responses (newest first): each can be opened as a chat. */
+  responses: ApiResponseSummary[];
+}
+
+/** A stored Responses-API chain (its last response), as the Local API panel lists it. */
+export interface ApiResponseSummary {
+  id: string;
+  createdAt: number;
+  model: string;
+  /** The first user message of the chain, shortened. */
+  title: string;
+  turns: number;
 }

@@ -17,6 +17,7 @@ import type { Store } from '../store/store.ts';
 import type { SearchHit } from '../store/search.ts';
 import type { ExportFormat } from '../../shared/vocabulary.ts';
 import type { Conversation, Message, Sampling } from '../store/types.ts';
+import { conversationFromChain } from './api-chain.ts';
 import { type CacheOrigin, cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import type { RestoreSource } from './prefix-restore.ts';
 import { EngineSession } from './session.ts';
@@ -345,6 +346,13 @@ export class ChatService {
 
   importFile(bytes: Uint8Array): ImportOutcome {
     return importFile(this.store, bytes);
+  }
+
+  /** A stored Responses-API chain as a new chat whose next turn resumes the chain's cache (api-chain.ts). */
+  openApiChain(responseId: string): Conversation {
+    const entry = this.store.apiEntries.get(responseId);
+    if (!entry) throw new ChatError('Response not found', responseId, undefined, 'notFound');
+    return conversationFromChain(this.store, entry, this.prefs().defaultCodec);
   }
 
   /**

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Backend } from '../app/backend.ts';
 import type { LocalApiPort } from '../service/local-api-port.ts';
 import { serializeError, type SerializedError } from '../../shared/errors.ts';
+import { titleFrom } from '../../shared/title.ts';
 import type { LocalApiStatus } from '../../shared/views.ts';
 import { RequestLog } from './request-log.ts';
 import { ApiRunner } from './runner.ts';
@@ -96,6 +97,17 @@ export class LocalApiController implements LocalApiPort {
       key: this.o.key ?? s.apiKey,
       error: this.error,
       requests: this.requests.list(),
+      responses: this.backend.chat.store.apiEntries.responses(50).map((e) => {
+        const chain = JSON.parse(e.body ?? '{}') as { messages?: Array<{ role: string; content: string }> };
+        const msgs = chain.messages ?? [];
+        return {
+          id: e.id,
+          createdAt: e.createdAt,
+          model: e.model,
+          title: titleFrom(msgs.find((m) => m.role === 'user')?.content ?? ''),
+          turns: msgs.filter((m) => m.role === 'assistant').length,
+        };
+      }),
     };
   }
 

@@ -284,3 +284,39 @@ test('the queue is bounded (429 past it); a client that leaves while queued is c
   assert.ok(next.choices[0]);
   await r.stop();
 });
+
+test('a stored responses chain opens as a chat whose next turn restores the chain instead of re-reading it', async () => {
+  const r = await start();
+  const system = 'You keep answers to one line. '.repeat(25).trim();
+  const first = await r.client.responses.create({
+    model,
+    instructions: system,
+    input: 'My name is Ada.',
+    max_output_tokens: 8,
+    temperature: 0,
+  });
+  const second = await r.client.responses.create({
+    model,
+    instructions: system,
+    previous_response_id: first.id,
+    input: 'What is my name?',
+    max_output_tokens: 8,
+    temperature: 0,
+  });
+  const listed = await r.client.responses.retrieve(second.id);
+  assert.equal(listed.id, second.id);
+  const conv = r.backend.chat.openApiChain(second.id);
+  const { messages } = r.backend.chat.getConversation(conv.id);
+  assert.deepEqual(
+    messages.map((m) => m.role),
+    ['user', 'assistant', 'user', 'assistant'],
+  );
+  assert.equal(conv.systemPrompt, system);
+  await r.backend.chat.setEngine(r.backend.chat.engine); // nothing live: only the stored blocks can help
+  const t = await r.backend.chat.sendMessage({ conversationId: conv.id, text: 'Thanks!' });
+  const history = second.usage!.input_tokens + second.usage!.output_tokens;
+  assert.ok(t.stats.restoredTokens >= history - 64, `restored ${t.stats.restoredTokens} of a ${history}-token chain`);
+  assert.equal(t.stats.restoreSource, 'store');
+  assert.equal(t.stats.cacheNote, undefined, 'the chat resumed the chain');
+  await r.stop();
+});

@@ -126,6 +126,7 @@ export function createService(deps: ServiceDeps): Service {
       'api.status': async () => localApi().status(),
       'api.configure': async (p) => localApi().configure(p),
       'api.regenerateKey': async () => localApi().regenerateKey(),
+      'api.openResponse': async ({ id }) => view(chat.openApiChain(id).id),
       'native.chooseModelFolder': async () => ({ dir: native ? await native.chooseModelFolder() : noNative() }),
       'native.openFile': async ({ purpose }) => (native ? native.openFile(purpose) : noNative()),
       'native.saveFile': async (file) => ({ path: native ? await native.saveFile(file) : noNative() }),

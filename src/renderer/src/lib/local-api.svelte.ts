@@ -1,6 +1,7 @@
 /** The local API panel's state: the server's status and its request log, refreshed while the panel is open. */
 import type { LocalApiStatus } from '../../../shared/contract.ts';
 import { api } from './api.ts';
+import { conversations } from './conversations.svelte.ts';
 import { toUserError, type UserError } from './errors.ts';
 import { toasts } from './toasts.svelte.ts';
 
@@ -36,6 +37,18 @@ export class LocalApiState {
       toasts.error(e, 'Could not change the local API');
     } finally {
       this.busy = false;
+    }
+  }
+
+  /** A stored responses chain as a new chat (its next turn restores the chain's cache); returns its id. */
+  async openResponse(id: string): Promise<string | null> {
+    try {
+      const view = await api.call('api.openResponse', { id });
+      conversations.upsert(view);
+      return view.id;
+    } catch (e) {
+      toasts.error(e, 'Could not open the response as a chat');
+      return null;
     }
   }
 
