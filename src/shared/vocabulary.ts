@@ -15,7 +15,7 @@ export const CODEC_LABELS: Record<Codec, { label: string; detail: string; techni
   exact: {
     label: 'Exact',
     detail: 'Bit-exact: a resumed reply is identical to a fresh one. Largest.',
-    technical: 'exact (lossless: byte-shuffle + zstd)',
+    technical: 'exact (lossless: the cache as it is)',
   },
   int8: {
     label: 'int8',
