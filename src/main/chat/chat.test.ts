@@ -374,3 +374,34 @@ test('Regenerate samples a different reply where the conversation leaves a greed
   assert.equal(g2.stats.temperature, 0);
   assert.equal(g2.message.content, g1.message.content);
 });
+
+test('a full disk is said before generating: the message is kept, and Generate reply works once there is room', async () => {
+  const t = tmpDir('reprise-chat-');
+  cleanups.push(t.cleanup);
+  const store = Store.open(t.dir);
+  const engine = await Engine.load(fixture('tiny-llama'), opts);
+  let free = 1024 * 1024; // 1 MB: less than a reply's worst case
+  const svc = new ChatService({ store, engine, blockSize: B, freeBytes: () => free });
+  cleanups.push(async () => {
+    await svc.close();
+    await engine.dispose();
+    store.close();
+  });
+  const conv = svc.createConversation({ sampling });
+  const events: ChatEvent[] = [];
+  await assert.rejects(
+    svc.sendMessage({ conversationId: conv.id, text: 'Hello there' }, { onEvent: (e) => void events.push(e) }),
+    (e: unknown) => (e as { code?: string }).code === 'diskFull' && /almost full/.test((e as Error).message),
+  );
+  assert.ok(!events.some((e) => e.type === 'fragment'), 'nothing was generated');
+  const path = svc.getConversation(conv.id).messages;
+  assert.deepEqual(
+    path.map((m) => [m.role, m.content]),
+    [['user', 'Hello there']],
+    'the message is kept, without a reply',
+  );
+  free = Number.POSITIVE_INFINITY;
+  const r = await svc.replyTo({ userMessageId: path[0]!.id });
+  assert.equal(r.userMessage.id, path[0]!.id);
+  assert.ok(r.message.content.length > 0);
+});

@@ -7,6 +7,7 @@ import { type SnapshotResult, snapshotRange } from '../kv/save.ts';
 import type { Conversation, Message } from '../store/types.ts';
 import { cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
+import { requireRoomForReply } from './disk-room.ts';
 import { streamReply } from './stream-reply.ts';
 import { usableLog } from './token-log.ts';
 import type { TurnDeps } from './turn.ts';
@@ -52,6 +53,8 @@ export async function runContinuation(
   const gen = await d.session.generator();
   emit({ type: 'progress', phase: 'restore', done: r.restored, total: N });
   emit({ type: 'progress', phase: 'prefill', done: r.prefilled, total: r.prefilled });
+
+  requireRoomForReply(d.freeBytes, info.layout, conv.sampling.maxTokens ?? DEFAULT_MAX_TOKENS, d.blockSize);
 
   // 2. go on writing
   const maxTokens = conv.sampling.maxTokens ?? DEFAULT_MAX_TOKENS;

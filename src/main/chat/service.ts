@@ -18,6 +18,7 @@ import type { SearchHit } from '../store/search.ts';
 import type { ExportFormat } from '../../shared/vocabulary.ts';
 import type { Conversation, Message, Sampling } from '../store/types.ts';
 import { conversationFromChain } from './api-chain.ts';
+import { type FreeBytes, storeFreeBytes } from './disk-room.ts';
 import { type CacheOrigin, cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import type { RestoreSource } from './prefix-restore.ts';
 import { EngineSession } from './session.ts';
@@ -45,6 +46,8 @@ export interface ChatServiceOptions {
   blockSize?: number;
   /** The settings' owner: read at each use, never copied (default: 2048 MB, exact). */
   prefs?: () => ChatPrefs;
+  /** Free bytes on the store's disk (default: statfs of its folder). */
+  freeBytes?: FreeBytes;
   /** Fixed preferences, for tools and tests that have no settings file. */
   cacheBudgetMb?: number;
   defaultCodec?: CodecName;
@@ -80,6 +83,7 @@ export class ChatService {
   private warmFor: string | null = null;
   private readonly logger: KvLogger;
   private readonly prefs: () => ChatPrefs;
+  private readonly freeBytes: FreeBytes;
   readonly blockSize: number;
 
   constructor(o: ChatServiceOptions) {
@@ -89,6 +93,7 @@ export class ChatService {
     this.blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
     const fixed = { cacheBudgetMb: o.cacheBudgetMb ?? 2048, defaultCodec: o.defaultCodec ?? 'exact' } as const;
     this.prefs = o.prefs ?? (() => fixed);
+    this.freeBytes = o.freeBytes ?? storeFreeBytes(o.store);
   }
 
   get engine(): Engine | null {
@@ -278,6 +283,7 @@ export class ChatService {
           logger: this.logger,
           blockSize: this.blockSize,
           cacheBudgetMb: this.prefs().cacheBudgetMb,
+          freeBytes: this.freeBytes,
         });
       } catch (err) {
         // the engine state may be half-way through something: start clean next turn

@@ -15,6 +15,7 @@ import { type TurnLog, buildTurnLog } from './prompt.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
 import type { EngineSession, PrefixReport } from './session.ts';
 import { streamReply } from './stream-reply.ts';
+import { type FreeBytes, requireRoomForReply } from './disk-room.ts';
 import { usableLog } from './token-log.ts';
 import type { ChatEvent, TurnHandlers, TurnOutcome, TurnStats } from './types.ts';
 
@@ -24,6 +25,8 @@ export interface TurnDeps {
   logger: KvLogger;
   blockSize: number;
   cacheBudgetMb: number;
+  /** Free bytes on the store's disk (checked before generating). */
+  freeBytes: FreeBytes;
 }
 
 export interface TurnSpec {
@@ -71,6 +74,8 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   //    generation) and encoded + attached while the reply streams, so TTFT never waits for compression
   const userMessage = commitUser(d.store, spec, turn);
   const promptSaved = savePrompt(d, gen, turn.log, ctx, userMessage.id);
+  // a full disk is said now, with the message kept, not after a reply that cannot be saved
+  requireRoomForReply(d.freeBytes, engine.info.layout, maxTokens, d.blockSize);
   emit({
     type: 'progress',
     phase: 'prefill',
