@@ -452,9 +452,9 @@ export class ChatState {
         const err = toUserError(e, 'The reply failed');
         if (this.conversation?.id === start.conversationId) this.error = err;
         else toasts.error(err);
-        // Nothing was stored: give the text back so it is not lost.
-        if (start.kind === 'send' && !userStored && start.userText && !this.composer) this.composer = start.userText;
       }
+      // Nothing was stored (a failure, or Stop while the message was being read): give the text back.
+      if (start.kind === 'send' && !userStored && start.userText && !this.composer) this.composer = start.userText;
       if (!connection.lost) await this.reload(start.conversationId);
       return false;
     } finally {
