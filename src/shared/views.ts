@@ -183,3 +183,5 @@ export interface LocalApiStatus {
   error: SerializedError | null;
   requests: ApiRequestLogEntry[];
 }
+
+export type * from './model-library.ts';
