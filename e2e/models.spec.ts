@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
 import { fixtureRepos, HubStandIn } from '../src/main/models/hub-stand-in.testkit.ts';
 import { expect, test as base } from './fixtures.ts';
 import { messages, newChat, sendAndWait } from './ui.ts';
@@ -7,6 +9,14 @@ const REPO = 'reprise-test/tiny-llama-ONNX';
 const FIXTURES = join(process.cwd(), 'fixtures', 'models');
 
 // The app's server talks to a local stand-in of the Hugging Face hub (HF_ENDPOINT), serving our fixture repos.
+async function expectNoViolations(page: Page, state: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  expect(
+    violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+    `axe violations in ${state}`,
+  ).toEqual([]);
+}
+
 const test = base.extend<{ hub: HubStandIn }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixtures a function destructures
   hub: async ({}, use) => {
@@ -27,6 +37,8 @@ test('search the hub, download with visible progress, chat with the new model, s
 
   await page.getByRole('button', { name: 'Models', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Models' });
+  await expect(dialog.getByRole('list', { name: 'Starters' })).toContainText('Qwen2.5 0.5B Instruct');
+  await expectNoViolations(page, 'Models with the starters');
   await dialog.getByLabel('Search the hub').fill('tiny');
   await dialog.getByLabel('Sort by').selectOption('likes');
   await dialog.getByRole('button', { name: 'Search', exact: true }).click();
@@ -43,10 +55,12 @@ test('search the hub, download with visible progress, chat with the new model, s
   const recommended = variants.locator('li.recommended');
   await expect(recommended).toContainText('fp32');
   await expect(recommended).toContainText('Why:');
+  await expectNoViolations(page, 'search results and variants');
 
   await variants.getByRole('button', { name: /^Download fp32/ }).click();
   const download = dialog.getByTestId('model-download');
   await expect(download.getByRole('progressbar', { name: 'Download progress' })).toBeVisible();
+  await expectNoViolations(page, 'a download in progress');
   await expect(download.getByTestId('download-status')).toContainText(
     /Downloaded\s+[\d.]+ KB\s+of\s+[\d.]+ KB\s+·\s+[\d.]+ KB\/s/,
   );
@@ -72,4 +86,17 @@ test('search the hub, download with visible progress, chat with the new model, s
   await dialog.getByRole('button', { name: 'Use built-in model' }).click();
   await expect(card).toHaveText(builtIn, { timeout: 60_000 });
   await expect(dialog.getByTestId('models-installed').locator('li').first()).toContainText('In use');
+
+  // delete it: the confirmation says what it frees, its chat's cache included when asked to
+  await installed.getByRole('button', { name: 'Delete tiny-llama-ONNX-fp32' }).click();
+  const confirm = dialog.getByRole('group', { name: 'Delete tiny-llama-ONNX-fp32?' });
+  await expect(confirm).toContainText(/frees [\d.]+ KB on disk/);
+  await expect(confirm).toContainText(/Its KV cache \(\d+ blocks?, [\d.]+ KB\)/);
+  await expectNoViolations(page, 'delete confirmation');
+  await confirm.getByLabel(/Also delete its cache/).check();
+  await confirm.getByRole('button', { name: 'Delete tiny-llama-ONNX-fp32' }).click();
+  await expect(installed).toHaveCount(0);
+  await expect(
+    page.getByText(/Deleted tiny-llama-ONNX-fp32: freed [\d.]+ KB and [\d.]+ (KB|B) of its cache/),
+  ).toBeVisible();
 });
