@@ -12,9 +12,14 @@ import {
   searchModels,
   STARTERS,
   thisMachine,
+  type ModelErrorCode,
 } from '../models/index.ts';
 import { AppError } from '../../shared/errors.ts';
+import type { ErrorCode } from '../../shared/vocabulary.ts';
 import type { ServiceMethods, ServiceStreams } from './dispatcher.ts';
+
+// Every ModelError code is an ErrorCode, so a hub failure keeps its code and advice across the wire.
+void (true satisfies ModelErrorCode extends ErrorCode ? true : false);
 
 type LibraryMethods = Pick<
   ServiceMethods,
