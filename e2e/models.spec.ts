@@ -29,7 +29,7 @@ const test = base.extend<{ hub: HubStandIn }>({
   serverEnv: async ({ hub }, use) => use({ HF_ENDPOINT: hub.url, HF_TOKEN: '' }),
 });
 
-test('search the hub, download with visible progress, chat with the new model, switch back', async ({ app }) => {
+test('search the hub, download with visible progress, chat with the new model, switch back', async ({ app, hub }) => {
   const { page } = app;
   const card = page.getByTestId('model-name');
   await expect(card).toBeVisible({ timeout: 60_000 });
@@ -57,6 +57,8 @@ test('search the hub, download with visible progress, chat with the new model, s
   await expect(recommended).toContainText('Why:');
   await expectNoViolations(page, 'search results and variants');
 
+  // a slow first try, cancelled half-way
+  hub.throttleBytesPerSec = 16 * 1024;
   await variants.getByRole('button', { name: /^Download fp32/ }).click();
   const download = dialog.getByTestId('model-download');
   await expect(download.getByRole('progressbar', { name: 'Download progress' })).toBeVisible();
@@ -64,6 +66,15 @@ test('search the hub, download with visible progress, chat with the new model, s
   await expect(download.getByTestId('download-status')).toContainText(
     /Downloaded\s+[\d.]+ KB\s+of\s+[\d.]+ KB\s+·\s+[\d.]+ KB\/s/,
   );
+  await download.getByRole('button', { name: 'Cancel download' }).click();
+  await expect(download).toHaveCount(0);
+  await expect(page.getByText(/Download cancelled; start it again to resume/)).toBeVisible();
+  await expect(dialog.getByTestId('installed-model')).toHaveCount(0);
+
+  // the second try resumes from the bytes of the first
+  hub.throttleBytesPerSec = 128 * 1024;
+  await variants.getByRole('button', { name: /^Download fp32/ }).click();
+  await expect(download.getByTestId('download-status')).toContainText(/[\d.]+ KB resumed/);
   await expect(download).toHaveCount(0, { timeout: 60_000 });
 
   const installed = dialog.getByTestId('installed-model').filter({ hasText: 'tiny-llama-ONNX-fp32' });
