@@ -68,6 +68,12 @@ test('a hub error keeps its code and advice across the wire', async () => {
     'repoNotFound',
   );
   assert.ok(err.suggestion);
+  // a gated repo without HF_TOKEN: the pull says a token is needed and how to get one
+  const gated = await rejectsWithCode(
+    client.stream('models.pull', { repo: 'reprise-test/gated-llama-ONNX' }),
+    'tokenRequired',
+  );
+  assert.match(gated.suggestion ?? '', /HF_TOKEN/);
 });
 
 test('a pull cancelled half-way installs nothing; pulling again resumes, then the model is used and deleted with its cache', async () => {
