@@ -18,11 +18,13 @@ export interface ReprisApp {
 }
 
 export const test = base.extend<
-  { app: ReprisApp; serverArgs: string[] },
+  { app: ReprisApp; serverArgs: string[]; serverEnv: Record<string, string> },
   { appKind: AppKind; appBrowser: Browser | null }
 >({
   appKind: ['browser', { option: true, scope: 'worker' }],
   serverArgs: [[], { option: true }],
+  /** Extra environment for browser mode's server (HF_ENDPOINT of a test's hub stand-in, say). */
+  serverEnv: [{}, { option: true }],
   // Launched only for browser mode, so the Electron project never needs a browser binary.
   appBrowser: [
     async ({ appKind, playwright, launchOptions }, use) => {
@@ -33,13 +35,15 @@ export const test = base.extend<
     },
     { scope: 'worker' },
   ],
-  app: async ({ appKind, appBrowser, serverArgs }, use) => {
+  app: async ({ appKind, appBrowser, serverArgs, serverEnv }, use) => {
     const dataDir = tempDataDir();
     if (appKind === 'electron') {
       const reason = process.env.REPRISE_ELECTRON_SKIP;
       base.skip(reason !== undefined, reason);
+      const env = { ...(process.env as Record<string, string>), ...serverEnv };
       let electron: ElectronApplication = await _electron.launch({
         args: ['.', `--data-dir=${dataDir}`, ...serverArgs],
+        env,
       });
       const app: ReprisApp = {
         page: await electron.firstWindow(),
@@ -47,7 +51,7 @@ export const test = base.extend<
         kind: 'electron',
         async restart() {
           await electron.close();
-          electron = await _electron.launch({ args: ['.', `--data-dir=${dataDir}`, ...serverArgs] });
+          electron = await _electron.launch({ args: ['.', `--data-dir=${dataDir}`, ...serverArgs], env });
           app.page = await electron.firstWindow();
         },
       };
@@ -57,7 +61,7 @@ export const test = base.extend<
     }
     const context = await appBrowser!.newContext();
     const page = await context.newPage();
-    let server = await startServer({ dataDir, args: serverArgs });
+    let server = await startServer({ dataDir, args: serverArgs, env: serverEnv });
     await page.goto(server.url);
     const app: ReprisApp = {
       page,
@@ -66,7 +70,7 @@ export const test = base.extend<
       server,
       async restart() {
         await server.stop();
-        server = await startServer({ dataDir, args: serverArgs });
+        server = await startServer({ dataDir, args: serverArgs, env: serverEnv });
         app.server = server;
         await page.goto(server.url);
         await page.reload();

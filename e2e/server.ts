@@ -18,13 +18,16 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'reprise-e2e-'));
 }
 
-export async function startServer(opts: { dataDir?: string; args?: string[] } = {}): Promise<RunningServer> {
+export async function startServer(
+  opts: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {},
+): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const child: ChildProcess = spawn(
     process.execPath,
     ['out/main/serve.js', '--data-dir', dataDir, ...(opts.args ?? [])],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
     },
   );
   let log = '';

@@ -29,14 +29,21 @@ import type {
   ConversationSummary,
   ConversationView,
   ExportedFile,
+  HubModelView,
   ImportResult,
+  ModelLibraryView,
   IoProgress,
   LoadProgress,
   LocalApiStatus,
   ModelStatus,
   OpenedFile,
+  PullProgressView,
+  PullResultView,
+  RemovedModelView,
+  RepoDetailsView,
   SearchHit,
   Settings,
+  StarterView,
   TurnProgress,
   TurnResult,
 } from './views.ts';
@@ -65,6 +72,11 @@ export interface MethodResults {
   'api.configure': LocalApiStatus;
   'api.regenerateKey': LocalApiStatus;
   'api.openResponse': ConversationView;
+  'models.starters': StarterView[];
+  'models.search': HubModelView[];
+  'models.details': RepoDetailsView;
+  'models.installed': ModelLibraryView;
+  'models.remove': RemovedModelView;
 }
 
 /** Fragment, progress and result types of each streaming method (a prediction). */
@@ -76,6 +88,7 @@ export interface StreamTypes {
   'chat.edit': { fragment: string; progress: TurnProgress; result: TurnResult };
   'chat.reply': { fragment: string; progress: TurnProgress; result: TurnResult };
   'chat.continue': { fragment: string; progress: TurnProgress; result: TurnResult };
+  'models.pull': { fragment: never; progress: PullProgressView; result: PullResultView };
   'io.export': { fragment: never; progress: IoProgress; result: ExportedFile };
   'io.import': { fragment: never; progress: IoProgress; result: ImportResult };
 }

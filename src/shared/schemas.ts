@@ -11,6 +11,11 @@ export { codecSchema };
 export const samplingSchema = storedSampling.required().strict();
 
 const empty = z.object({}).strict();
+/** owner/name on the Hugging Face hub. */
+const hubRepo = z
+  .string()
+  .max(200)
+  .regex(/^[\w.-]+\/[\w.-]+$/, 'a hub repository is owner/name');
 
 export const methodParams = {
   'app.info': empty,
@@ -45,6 +50,13 @@ export const methodParams = {
     .strict(),
   'api.regenerateKey': empty,
   'api.openResponse': z.object({ id: z.string().min(1).max(200) }).strict(),
+  'models.starters': empty,
+  'models.search': z
+    .object({ query: z.string().max(200), sort: z.enum(['downloads', 'likes', 'updated']).optional() })
+    .strict(),
+  'models.details': z.object({ repo: hubRepo }).strict(),
+  'models.installed': empty,
+  'models.remove': z.object({ name: z.string().min(1).max(255), withCache: z.boolean().optional() }).strict(),
   // Native dialogs: Electron only (AppInfo.nativeDialogs says whether they exist).
   'native.chooseModelFolder': empty,
   'native.openFile': z.object({ purpose: z.enum(['import']) }).strict(),
@@ -69,6 +81,8 @@ export const streamParams = {
   'chat.reply': z.object({ userMessageId: id }).strict(),
   // More of a reply that was stopped or hit the token limit, after its last token (no new user turn).
   'chat.continue': z.object({ assistantMessageId: id }).strict(),
+  // Resumes from the partial files a cancelled or interrupted pull of the same variant left behind.
+  'models.pull': z.object({ repo: hubRepo, variant: z.string().min(1).max(64).optional() }).strict(),
   'io.export': z.object({ conversationId: id.optional(), format: exportFormatSchema }).strict(),
   // Files arrive as text (JSON) or base64 (bundle): both fit one message; the size cap is checked again when parsed.
   'io.import': z

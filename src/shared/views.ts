@@ -195,3 +195,5 @@ export interface ApiResponseSummary {
   title: string;
   turns: number;
 }
+
+export type * from './model-library.ts';

@@ -145,6 +145,16 @@ export const ERROR_CODES = [
   'importChatgptTree',
   'verifyModel',
   'exportInvalid',
+  // model library (hub search and downloads)
+  'tokenRequired',
+  'badToken',
+  'repoNotFound',
+  'noVariant',
+  'corrupt',
+  'network',
+  'alreadyInstalled',
+  'notInstalled',
+  'badName',
   // contract
   'unknownMethod',
   'invalidParams',

@@ -56,6 +56,11 @@ export class ModelManager {
     return () => this.statusListeners.delete(listener);
   }
 
+  /** The built-in model's folder ("switch back" on the Models page). */
+  get defaultDir(): string {
+    return this.opts.defaultDir;
+  }
+
   get engine(): Engine | null {
     return this.current;
   }

@@ -11,6 +11,7 @@ import type { NativePlatform } from './native.ts';
 import { AppError } from '../../shared/errors.ts';
 import { ImportMemory } from './import-memory.ts';
 import { conversationView, summary } from './views-of.ts';
+import { modelLibraryService, rememberUse } from './models-service.ts';
 import type { TurnProgress, TurnResult } from '../../shared/views.ts';
 
 export interface ServiceDeps {
@@ -52,6 +53,7 @@ export function createService(deps: ServiceDeps): Service {
     throw new AppError({ code: 'notAvailable', title: 'The local API is not available here' });
   };
   const imports = new ImportMemory(backend.dataDir);
+  const library = modelLibraryService(backend);
 
   /** The model's generation_config decides what an unset temperature means. */
   const modelGreedy = (): boolean => chat.engine?.info.generationDefaults.doSample === false;
@@ -130,6 +132,7 @@ export function createService(deps: ServiceDeps): Service {
       'native.chooseModelFolder': async () => ({ dir: native ? await native.chooseModelFolder() : noNative() }),
       'native.openFile': async ({ purpose }) => (native ? native.openFile(purpose) : noNative()),
       'native.saveFile': async (file) => ({ path: native ? await native.saveFile(file) : noNative() }),
+      ...library.methods,
     },
     streams: {
       'app.events': (_p, sink) =>
@@ -146,6 +149,7 @@ export function createService(deps: ServiceDeps): Service {
       'model.open': async ({ dir }, sink) => {
         const status = await models.open(dir, (p) => sink.progress(p));
         if (status.state === 'ready') settings.update({ modelDir: status.model.isDefault ? null : dir });
+        if (status.state === 'ready' && !status.model.isDefault) rememberUse(backend, dir);
         return status;
       },
       'chat.send': (p, sink) => turn(sink, (h) => chat.sendMessage(p, h)),
@@ -159,6 +163,7 @@ export function createService(deps: ServiceDeps): Service {
       'chat.reply': (p, sink) => turn(sink, (h) => chat.replyTo({ userMessageId: p.userMessageId }, h)),
       'chat.continue': (p, sink) =>
         turn(sink, (h) => chat.continueReply({ assistantMessageId: p.assistantMessageId }, h)),
+      ...library.streams,
       'io.export': async ({ conversationId, format }, sink) => {
         sink.progress({ phase: 'read', done: 0, total: 1 });
         const file = chat.exportConversations({ ids: conversationId ? [conversationId] : undefined, format });

@@ -12,6 +12,7 @@ export class UiState {
   settingsOpen = $state(false);
   aboutOpen = $state(false);
   localApiOpen = $state(false);
+  modelsOpen = $state(false);
   modelDialogOpen = $state(false);
   /** Elements other components focus from keyboard shortcuts. */
   searchInput = $state<HTMLInputElement | null>(null);
