@@ -1,4 +1,4 @@
-// `npm run cli -- api --data DIR [--model DIR] [--api-port N] [--api-key KEY] [--host ADDR]`: the local
+// `npm run cli -- api --data DIR [--model DIR] [--api-port N] [--api-key KEY] [--host ADDR] [--cors ORIGINS]`: the local
 // OpenAI-compatible API, headless, until Ctrl+C. Loopback only unless --host names another address.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ export async function runApi(argv: string[]): Promise<number> {
       'api-port': { type: 'string' },
       'api-key': { type: 'string' },
       host: { type: 'string' },
+      cors: { type: 'string' },
     },
   });
   if (!values.data) throw new UsageError('api needs --data DIR (where conversations and the cache live)');
@@ -36,7 +37,18 @@ export async function runApi(argv: string[]): Promise<number> {
     const s = backend.models.status;
     throw new UsageError(s.state === 'error' ? `${s.error.title}: ${s.error.cause ?? ''}` : 'the model did not load');
   }
-  const api = new LocalApiController(backend, { force: { port }, key, host: values.host, log: (m) => console.log(m) });
+  // CORS stays off (browsers on other origins are refused) unless origins are named
+  const corsOrigins = values.cors
+    ?.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  const api = new LocalApiController(backend, {
+    force: { port },
+    key,
+    host: values.host,
+    corsOrigins,
+    log: (m) => console.log(m),
+  });
   await api.apply();
   const status = api.status();
   if (!status.running) {

@@ -10,7 +10,7 @@ Commands:
   export   --data DIR [--conversation ID] [--format json|markdown|bundle] [--out FILE] [--skip-check]
   import   --data DIR FILE
   verify   --data DIR [--model DIR] --conversation ID [--json]   (check a cache imported from a file)
-  api      --data DIR [--model DIR] [--api-port N] [--api-key KEY] [--host ADDR]
+  api      --data DIR [--model DIR] [--api-port N] [--api-key KEY] [--host ADDR] [--cors ORIGIN,…]
            the local OpenAI-compatible API (key: --api-key, REPRISE_API_KEY, the saved one, or a new one)
 ${MODELS_USAGE}`;
 

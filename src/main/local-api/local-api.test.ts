@@ -237,6 +237,23 @@ test('refusals: no key, a wrong key, malformed bodies, an unknown model, n > 1, 
     req.end();
   });
   assert.equal(status, 403);
+
+  // CORS: off by default (no header for any origin); on for the origins named, and only those
+  const preflight = (url: string, origin: string) =>
+    fetch(`${url}/models`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'GET' },
+    }).then((res) => res.headers.get('access-control-allow-origin'));
+  assert.equal(await preflight(r.server.url, 'http://example.test'), null);
+  const withCors = await startLocalApi({
+    runner: r.runner,
+    key: () => KEY,
+    port: 0,
+    corsOrigins: ['http://example.test'],
+  });
+  assert.equal(await preflight(withCors.url, 'http://example.test'), 'http://example.test');
+  assert.equal(await preflight(withCors.url, 'http://evil.test'), null);
+  await withCors.close();
   await r.stop();
 });
 
