@@ -130,6 +130,8 @@ interface TurnTokens extends TurnLog {
   existingLog: number[] | null;
   /** The user message's id (a new one, or the regenerated message's). */
   userId: string;
+  /** The path up to the parent, when building the log read it. */
+  parentPath?: Message[];
 }
 
 async function tokenLogFor(
@@ -183,6 +185,7 @@ async function tokenLogFor(
     tailEnds: parentEnd ? [parentEnd, N] : [N],
     existingLog,
     userId,
+    parentPath: path,
   };
 }
 
@@ -254,7 +257,7 @@ function cacheNote(
   prefix: PrefixReport,
   ctx: KvContext,
 ): CacheNote | undefined {
-  const path = spec.parentId ? store.messages.path(spec.parentId) : [];
+  const path = spec.parentId ? (turn.parentPath ?? store.messages.path(spec.parentId)) : [];
   if (path.length === 0) return 'firstMessage';
   if (spec.conv.modelFingerprint && spec.conv.modelFingerprint !== engine.info.fingerprint) return 'otherModel';
   if (turn.droppedMessages > 0) return 'contextTrimmed';

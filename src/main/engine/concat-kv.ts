@@ -4,7 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import type { IoMap } from './io-map.ts';
 import type { KvArray, KvSlice } from '../tensor/kv-types.ts';
-import { copyRows, kvData, kvTensor, newKv, type Int64Tables, type PastKv } from './past-kv.ts';
+import { copyRows, kvData, kvTensor, newKv, readRows, type Int64Tables, type PastKv } from './past-kv.ts';
 
 export class ConcatKv implements PastKv {
   length = 0;
@@ -67,16 +67,7 @@ export class ConcatKv implements PastKv {
 
   read(start: number, end: number): KvSlice['layers'] {
     const { layout } = this.io;
-    const n = end - start;
-    const layers: KvSlice['layers'] = [];
-    for (let l = 0; l < layout.numLayers; l++) {
-      const key = newKv(layout, n);
-      const value = newKv(layout, n);
-      copyRows(layout, kvData(layout, this.past[2 * l]!), this.pastLen, start, end, key, n, 0);
-      copyRows(layout, kvData(layout, this.past[2 * l + 1]!), this.pastLen, start, end, value, n, 0);
-      layers.push({ key, value });
-    }
-    return layers;
+    return readRows(layout, (i) => kvData(layout, this.past[i]!), this.pastLen, start, end);
   }
 
   load(slices: readonly KvSlice[], total: number): void {

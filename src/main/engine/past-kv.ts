@@ -66,3 +66,23 @@ export function copyRows(
   for (let h = 0; h < layout.numKvHeads; h++)
     dst.set(src.subarray((h * srcStride + from) * D, (h * srcStride + to) * D), (h * dstStride + at) * D);
 }
+
+/** Token rows [start, end) of every layer's K and V, from per-layer [H, stride, D] arrays (key, value, key, …). */
+export function readRows(
+  layout: KvLayout,
+  source: (i: number) => KvArray,
+  stride: number,
+  start: number,
+  end: number,
+): KvSlice['layers'] {
+  const n = end - start;
+  const layers: KvSlice['layers'] = [];
+  for (let l = 0; l < layout.numLayers; l++) {
+    const key = newKv(layout, n);
+    const value = newKv(layout, n);
+    copyRows(layout, source(2 * l), stride, start, end, key, n, 0);
+    copyRows(layout, source(2 * l + 1), stride, start, end, value, n, 0);
+    layers.push({ key, value });
+  }
+  return layers;
+}

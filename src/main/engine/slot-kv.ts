@@ -9,7 +9,7 @@
 import * as ort from 'onnxruntime-node';
 import type { IoMap } from './io-map.ts';
 import type { KvArray, KvSlice } from '../tensor/kv-types.ts';
-import { copyRows, kvData, kvTensor, newKv, type PastKv } from './past-kv.ts';
+import { copyRows, kvData, kvTensor, newKv, readRows, type PastKv } from './past-kv.ts';
 
 export const PAGE = 64;
 
@@ -101,16 +101,7 @@ export class SlotKv implements PastKv {
 
   read(start: number, end: number): KvSlice['layers'] {
     const { layout } = this.io;
-    const n = end - start;
-    const layers: KvSlice['layers'] = [];
-    for (let l = 0; l < layout.numLayers; l++) {
-      const key = newKv(layout, n);
-      const value = newKv(layout, n);
-      copyRows(layout, this.data[2 * l]!, this.slots, start, end, key, n, 0);
-      copyRows(layout, this.data[2 * l + 1]!, this.slots, start, end, value, n, 0);
-      layers.push({ key, value });
-    }
-    return layers;
+    return readRows(layout, (i) => this.data[i]!, this.slots, start, end);
   }
 
   load(slices: readonly KvSlice[], total: number): void {

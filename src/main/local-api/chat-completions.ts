@@ -81,7 +81,7 @@ export function chatCompletionRoutes(app: Hono, runner: ApiRunner): void {
         await chunk({ role: 'assistant', content: '' }, null);
         let writes = Promise.resolve();
         const r = await request(signal, (text) => {
-          writes = writes.then(() => (stream.aborted ? undefined : chunk({ content: text }, null)));
+          writes = writes.then(() => chunk({ content: text }, null));
         });
         await writes;
         done(r);

@@ -56,7 +56,7 @@ export function completionRoutes(app: Hono, runner: ApiRunner): void {
           });
         let writes = Promise.resolve();
         const r = await request(signal, (t) => {
-          writes = writes.then(() => (stream.aborted ? undefined : chunk(t, null)));
+          writes = writes.then(() => chunk(t, null));
         });
         await writes;
         logRequest(runner.log, '/v1/completions', r);

@@ -27,6 +27,7 @@ export class LocalApiController implements LocalApiPort {
   private error: SerializedError | null = null;
   private applying: Promise<void> = Promise.resolve();
   readonly requests = new RequestLog();
+  private readonly summaries = new Map<string, { title: string; turns: number }>();
   readonly runner: ApiRunner;
 
   constructor(
@@ -97,18 +98,31 @@ export class LocalApiController implements LocalApiPort {
       key: this.o.key ?? s.apiKey,
       error: this.error,
       requests: this.requests.list(),
-      responses: this.backend.chat.store.apiEntries.responses(50).map((e) => {
-        const chain = JSON.parse(e.body ?? '{}') as { messages?: Array<{ role: string; content: string }> };
-        const msgs = chain.messages ?? [];
-        return {
-          id: e.id,
-          createdAt: e.createdAt,
-          model: e.model,
-          title: titleFrom(msgs.find((m) => m.role === 'user')?.content ?? ''),
-          turns: msgs.filter((m) => m.role === 'assistant').length,
-        };
-      }),
+      responses: this.listedResponses(),
     };
+  }
+
+  /** The newest stored responses with their summaries; the memo keeps only the ones listed. */
+  private listedResponses(): LocalApiStatus['responses'] {
+    const listed = this.backend.chat.store.apiEntries.responses(50).map((e) => ({ ...e, ...this.chainSummary(e.id) }));
+    const ids = new Set(listed.map((r) => r.id));
+    for (const id of this.summaries.keys()) if (!ids.has(id)) this.summaries.delete(id);
+    return listed;
+  }
+
+  /** A stored response's title and turn count; responses never change, so each body is parsed once. */
+  private chainSummary(id: string): { title: string; turns: number } {
+    let summary = this.summaries.get(id);
+    if (!summary) {
+      const body = this.backend.chat.store.apiEntries.get(id)?.body ?? '{}';
+      const msgs = (JSON.parse(body) as { messages?: Array<{ role: string; content: string }> }).messages ?? [];
+      summary = {
+        title: titleFrom(msgs.find((m) => m.role === 'user')?.content ?? ''),
+        turns: msgs.filter((m) => m.role === 'assistant').length,
+      };
+      this.summaries.set(id, summary);
+    }
+    return summary;
   }
 
   async configure(p: { enabled?: boolean; port?: number }): Promise<LocalApiStatus> {

@@ -175,15 +175,13 @@ export function responseRoutes(app: Hono, runner: ApiRunner): void {
         let writes = Promise.resolve();
         const r = await run(signal, (delta) => {
           writes = writes.then(() =>
-            stream.aborted
-              ? undefined
-              : event('response.output_text.delta', {
-                  item_id: messageId,
-                  output_index: 0,
-                  content_index: 0,
-                  delta,
-                  logprobs: [],
-                }),
+            event('response.output_text.delta', {
+              item_id: messageId,
+              output_index: 0,
+              content_index: 0,
+              delta,
+              logprobs: [],
+            }),
           );
         });
         await writes;

@@ -103,12 +103,12 @@ export class ApiEntryRepo {
       .run(keep).changes;
   }
 
-  /** Stored responses, newest first (for the app's list). */
-  responses(limit = 100): ApiEntry[] {
-    return (
-      this.db
-        .prepare("SELECT * FROM api_entries WHERE kind = 'response' ORDER BY created_at DESC LIMIT ?")
-        .all(limit) as Row[]
-    ).map(fromRow);
+  /** Stored responses, newest first (for the app's list): their ids and dates only, no logs or bodies. */
+  responses(limit = 100): Array<Pick<ApiEntry, 'id' | 'createdAt' | 'model'>> {
+    return this.db
+      .prepare(
+        "SELECT id, created_at AS createdAt, model FROM api_entries WHERE kind = 'response' ORDER BY created_at DESC LIMIT ?",
+      )
+      .all(limit) as Array<Pick<ApiEntry, 'id' | 'createdAt' | 'model'>>;
   }
 }
