@@ -4,9 +4,9 @@
 // blocks (a long prompt stays cached even when the client hangs up) → generate → save the reply's blocks.
 import type { SamplingOptions } from '../engine/index.ts';
 import { type KvContext, type KvLogger, modelKvContext } from '../kv/context.ts';
-import { chainFor } from '../kv/hash.ts';
 import { storedPrefix } from '../kv/restore.ts';
 import { snapshotRange } from '../kv/save.ts';
+import { TokenChain } from '../kv/token-chain.ts';
 import type { Store } from '../store/store.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Codec, RestoreSource, StopReason } from '../../shared/vocabulary.ts';
@@ -64,7 +64,8 @@ export async function runCompletion(
       suggestion: 'Shorten the prompt.',
     });
   const ctx = modelKvContext(engine.info, r.codec, r.blockSize);
-  const prefix = await session.ensurePrefix(r.log, ctx, {
+  const chain = TokenChain.of(r.log, ctx); // hashed once: restore and both saves read it
+  const prefix = await session.ensurePrefix(chain, ctx, {
     owner: null,
     maxTokens: N - 1,
     tailEnds: [N],
@@ -74,7 +75,7 @@ export async function runCompletion(
   const gen = await session.generator();
   // the prompt's blocks are exported now (queued in the engine before generation) and encoded while the
   // reply streams: a client that hangs up mid-reply still leaves its prompt cached, and TTFT never waits
-  const promptSaved = saveBlocks(store, logger, r.log, ctx, r.entryId, (a, b) => gen.exportKv(a, b));
+  const promptSaved = saveBlocks(store, logger, chain, ctx, r.entryId, (a, b) => gen.exportKv(a, b));
   r.onPrefilled?.({ cachedTokens: prefix.restored, promptTokens: N });
 
   let tFirst = 0;
@@ -90,7 +91,7 @@ export async function runCompletion(
   });
   const fullLog = [...gen.tokens];
   await promptSaved;
-  await saveBlocks(store, logger, fullLog, ctx, r.entryId, (a, b) => gen.exportKv(a, b));
+  await saveBlocks(store, logger, chain.follow(fullLog), ctx, r.entryId, (a, b) => gen.exportKv(a, b));
   store.enforceBudget(r.cacheBudgetMb);
   return {
     text: result.text,
@@ -111,19 +112,19 @@ export async function runCompletion(
 async function saveBlocks(
   store: Store,
   logger: KvLogger,
-  log: number[],
+  chain: TokenChain,
   ctx: KvContext,
   entryId: string,
   exportKv: Parameters<typeof snapshotRange>[3],
 ): Promise<void> {
   try {
-    const s = await snapshotRange(log, storedPrefix(log, ctx, store.blocks), ctx, exportKv, store.blocks);
+    const s = await snapshotRange(chain, storedPrefix(chain, ctx, store.blocks), ctx, exportKv, store.blocks);
     // the entry references its whole chain, not only the new blocks: it keeps its prefix alive on its own
     // (a chat that shares the prefix may be deleted)
     store.attachApiBlocks(
       entryId,
       s.blocks,
-      chainFor(log, ctx.blockSize, ctx.extra).map((b) => b.hash),
+      chain.blocks().map((b) => b.hash),
     );
   } catch (err) {
     logger.warn(`api: saving the KV blocks failed: ${(err as Error).message}`);

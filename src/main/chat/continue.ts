@@ -4,6 +4,7 @@
 // No new user turn is added: the model sees exactly the tokens it wrote.
 import { storedPrefix } from '../kv/restore.ts';
 import { type SnapshotResult, snapshotRange } from '../kv/save.ts';
+import { TokenChain } from '../kv/token-chain.ts';
 import type { Conversation, Message } from '../store/types.ts';
 import { cacheOrigin, conversationKvContext } from './cache-origin.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
@@ -42,7 +43,8 @@ export async function runContinuation(
 
   // 1. the engine holds the reply's whole log (at most N-1 restored: the last token must run to give logits)
   emit({ type: 'progress', phase: 'restore', done: 0, total: N });
-  const r = await d.session.ensurePrefix(log, ctx, {
+  const chain = TokenChain.of(log, ctx); // hashed once: restore and the save read it
+  const r = await d.session.ensurePrefix(chain, ctx, {
     owner: conv.id,
     maxTokens: N - 1,
     tailEnds: [N],
@@ -62,7 +64,7 @@ export async function runContinuation(
   const { result, firstTokenAt: tFirst } = await streamReply(gen, { sampling, maxTokens, signal: h.signal }, emit);
 
   // 3. the whole reply as a sibling of the old one, with its blocks, in one transaction
-  const full = [...gen.tokens];
+  const full = chain.follow([...gen.tokens]);
   const from = Math.min(N, storedPrefix(full, ctx, store.blocks, [N]));
   const s = await snapshotRange(full, from, ctx, (a, b) => gen.exportKv(a, b), store.blocks);
   const replyStart = N - reply.tokenIds.length;
@@ -102,7 +104,7 @@ export async function runContinuation(
           parentId: reply.parentId,
           role: 'assistant',
           content: reply.content + result.text,
-          tokenIds: full.slice(replyStart),
+          tokenIds: full.log.slice(replyStart),
           tokenEnd: full.length,
           stopReason: result.stopReason,
           stats: { ...stats },

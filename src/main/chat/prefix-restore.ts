@@ -4,6 +4,7 @@
 import type { Generator } from '../engine/index.ts';
 import type { KvContext, KvLogger } from '../kv/context.ts';
 import { planRestore, storedPrefix } from '../kv/restore.ts';
+import type { TokenChain } from '../kv/token-chain.ts';
 import type { Store } from '../store/store.ts';
 
 import type { RestoreSource as AnySource } from '../../shared/vocabulary.ts';
@@ -32,7 +33,7 @@ const taint = new WeakMap<Generator, string>();
  */
 export async function restorePrefix(
   gen: Generator,
-  log: number[],
+  chain: TokenChain,
   ctx: KvContext,
   store: Store,
   o: { maxTokens: number; tailEnds: number[]; logger: KvLogger },
@@ -42,9 +43,9 @@ export async function restorePrefix(
     await gen.rewindTo(0); // another conversation's imported KV: nothing of it may serve this one
     taint.delete(gen);
   }
-  const live = commonPrefix(gen.tokens, log, o.maxTokens);
-  if (Math.min(storedPrefix(log, ctx, store.blocks, o.tailEnds), o.maxTokens) > live) {
-    const plan = await planRestore(log, ctx, store.blocks, {
+  const live = commonPrefix(gen.tokens, chain.log, o.maxTokens);
+  if (Math.min(storedPrefix(chain, ctx, store.blocks, o.tailEnds), o.maxTokens) > live) {
+    const plan = await planRestore(chain, ctx, store.blocks, {
       maxTokens: o.maxTokens,
       tailEnds: o.tailEnds,
       logger: o.logger,

@@ -4,6 +4,7 @@
 // state, then stored blocks), prefill the rest, and report what it did.
 import type { Engine, Generator } from '../engine/index.ts';
 import type { KvContext, KvLogger } from '../kv/context.ts';
+import { TokenChain } from '../kv/token-chain.ts';
 import type { Store } from '../store/store.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { RestoreSource } from '../../shared/vocabulary.ts';
@@ -92,12 +93,14 @@ export class EngineSession {
 
   /**
    * Call inside withLock. After a 'run' the engine holds exactly the log's first `restored + prefilled`
-   * tokens; after a 'warm' it holds at least the first `restored`.
+   * tokens; after a 'warm' it holds at least the first `restored`. Pass the caller's TokenChain to reuse
+   * its hashes for the saves that follow.
    */
-  async ensurePrefix(log: number[], ctx: KvContext, o: PrefixOptions): Promise<PrefixReport> {
+  async ensurePrefix(log: number[] | TokenChain, ctx: KvContext, o: PrefixOptions): Promise<PrefixReport> {
     const gen = await this.generator();
     const t0 = performance.now();
-    const r = await restorePrefix(gen, log, ctx, this.store, {
+    const chain = TokenChain.of(log, ctx);
+    const r = await restorePrefix(gen, chain, ctx, this.store, {
       maxTokens: o.maxTokens,
       tailEnds: o.tailEnds,
       logger: this.logger,
@@ -119,7 +122,7 @@ export class EngineSession {
       source = 'opened';
       restoreMs = opened.ms;
     }
-    const delta = log.slice(r.restored);
+    const delta = chain.log.slice(r.restored);
     const tP = performance.now();
     try {
       await gen.appendTokens(delta, { signal: o.signal, onProgress: o.onPrefill });

@@ -6,6 +6,7 @@ import type { Engine, Generator } from '../engine/index.ts';
 import type { KvContext, KvLogger } from '../kv/context.ts';
 import { storedPrefix } from '../kv/restore.ts';
 import { type SnapshotResult, snapshotRange } from '../kv/save.ts';
+import { TokenChain } from '../kv/token-chain.ts';
 import type { Store } from '../store/store.ts';
 import type { Conversation, Message } from '../store/types.ts';
 import { isDefaultTitle, titleFrom } from '../../shared/title.ts';
@@ -59,7 +60,8 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   // 2. the engine holds the longest available prefix (at most N-1: the last token must run to give
   //    logits) and reads the rest
   emit({ type: 'progress', phase: 'restore', done: 0, total: N });
-  const prefix = await d.session.ensurePrefix(turn.log, ctx, {
+  const chain = TokenChain.of(turn.log, ctx); // hashed once: restore and both saves read it
+  const prefix = await d.session.ensurePrefix(chain, ctx, {
     owner: spec.conv.id,
     maxTokens: N - 1,
     tailEnds: turn.tailEnds,
@@ -73,7 +75,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   // 3. the user message commits now; the prompt's blocks are exported now (queued in the engine before
   //    generation) and encoded + attached while the reply streams, so TTFT never waits for compression
   const userMessage = commitUser(d.store, spec, turn);
-  const promptSaved = savePrompt(d, gen, turn.log, ctx, userMessage.id);
+  const promptSaved = savePrompt(d, gen, chain, ctx, userMessage.id);
   // a full disk is said now, with the message kept, not after a reply that cannot be saved
   requireRoomForReply(d.freeBytes, engine.info.layout, maxTokens, d.blockSize);
   emit({
@@ -91,7 +93,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   // 5. the reply, its token ids and its blocks in one transaction (invariant 5)
   const s1 = await promptSaved;
   const full = [...gen.tokens];
-  const s2 = await snapshotRange(full, N, ctx, (a, b) => gen.exportKv(a, b), d.store.blocks);
+  const s2 = await snapshotRange(chain.follow(full), N, ctx, (a, b) => gen.exportKv(a, b), d.store.blocks);
   const stats: TurnStats = {
     restoredTokens: prefix.restored,
     prefilledTokens: prefix.prefilled,
@@ -223,7 +225,7 @@ function commitUser(store: Store, spec: TurnSpec, turn: TurnTokens): Message {
 function savePrompt(
   d: TurnDeps,
   gen: Generator,
-  log: number[],
+  chain: TokenChain,
   ctx: KvContext,
   userMessageId: string,
 ): Promise<SnapshotResult | null> {
@@ -232,8 +234,8 @@ function savePrompt(
     return null;
   };
   const save = snapshotRange(
-    log,
-    storedPrefix(log, ctx, d.store.blocks),
+    chain,
+    storedPrefix(chain, ctx, d.store.blocks),
     ctx,
     (a, b) => gen.exportKv(a, b),
     d.store.blocks,

@@ -27,8 +27,7 @@ export type Request =
   | { op: 'tokenize'; text: string; special: boolean }
   | { op: 'detokenize'; ids: number[]; skipSpecial: boolean }
   | { op: 'renderChat'; messages: ChatMessage[]; addGenerationPrompt: boolean }
-  | { op: 'chatDelta'; messages: ChatMessage[]; log: number[] }
-  | { op: 'bareDecode'; prompt: number[]; n: number };
+  | { op: 'chatDelta'; messages: ChatMessage[]; log: number[] };
 
 export interface Results {
   load: ModelInfo;
@@ -45,7 +44,6 @@ export interface Results {
   detokenize: string;
   renderChat: string;
   chatDelta: ChatDelta;
-  bareDecode: { ids: number[]; tokS: number; stepMs: number[] };
 }
 
 export type ToWorker = { id: number; slot: number; req: Request };

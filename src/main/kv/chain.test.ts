@@ -5,8 +5,9 @@ import type { BlockSource, NewBlock } from './ports.ts';
 import { concatSlices } from './codec/tensors.ts';
 import { kvContext } from './context.ts';
 import { ROOT_HASH, chainFor, hashBlock, isBlockHash } from './hash.ts';
-import { planRestore } from './restore.ts';
+import { planRestore, storedPrefix } from './restore.ts';
 import { snapshotRange } from './save.ts';
+import { TokenChain } from './token-chain.ts';
 import { synthExporter, synthKv, tokenLog } from './synth.testkit.ts';
 
 const layout: KvLayout = { numLayers: 2, numKvHeads: 2, headDim: 8, dtype: 'float32' };
@@ -134,4 +135,42 @@ test('lossy full blocks, exact tail', async () => {
   const plan = await planRestore(log, c4, src, { logger });
   assert.equal(plan.restoredTokens, 40);
   assert.deepEqual(plan.slices[2], synthKv(layout, 32, log.slice(32)));
+});
+
+test('a TokenChain hashes each block once across restore and saves, and keeps its prefix when the log grows', async () => {
+  const src = new MapSource();
+  const log = tokenLog(70, 11);
+  for (const n of [0, 5, 16, 40, 64, 70])
+    for (const from of [0, 10, 32, n]) {
+      const fresh = TokenChain.of(log.slice(0, n), ctx);
+      assert.deepEqual(
+        fresh.blocks(from),
+        chainFor(log.slice(0, n), 16, ctx.extra).filter((b) => b.start >= Math.floor(Math.min(from, n) / 16) * 16),
+        `blocks(${from}) of ${n} tokens`,
+      );
+    }
+  // a turn: the prompt (50 tokens: 3 full blocks + a tail) is looked up, restored (nothing stored), saved
+  const chain = TokenChain.of(log.slice(0, 50), ctx);
+  assert.equal(storedPrefix(chain, ctx, src), 0);
+  assert.equal((await planRestore(chain, ctx, src, { logger, maxTokens: 49 })).restoredTokens, 0);
+  const prompt = await snapshotRange(chain, storedPrefix(chain, ctx, src), ctx, synthExporter(layout, log), src);
+  src.put(prompt.blocks);
+  assert.equal(chain.hashed, 4, 'three full blocks and the tail, each hashed once');
+  // the reply: 20 more tokens. Only the blocks past the common prefix are hashed (full 48..64, tail 64..70)
+  const reply = await snapshotRange(chain.follow(log), 50, ctx, synthExporter(layout, log), src);
+  assert.equal(chain.hashed, 6);
+  assert.deepEqual(
+    reply.refs,
+    chainFor(log, 16, ctx.extra)
+      .slice(3)
+      .map((b) => b.hash),
+  );
+  src.put(reply.blocks);
+  assert.equal((await planRestore(chain, ctx, src, { logger })).restoredTokens, 70);
+  assert.equal(chain.hashed, 6, 'the restore walk reused every hash');
+  // a log that changed at token 20 keeps only the first block's hash
+  const edited = [...log];
+  edited[20] = (edited[20]! + 1) % 4096;
+  assert.deepEqual(chain.follow(edited).blocks(), chainFor(edited, 16, ctx.extra));
+  assert.equal(chain.hashed, 6 + 4);
 });

@@ -6,7 +6,8 @@ import { BlockError, decodeBlockInto } from './block-format.ts';
 import type { BlockSource } from './ports.ts';
 import { type KvTarget, newTarget, subSlice } from './codec/tensors.ts';
 import type { KvContext, KvLogger } from './context.ts';
-import { type BlockHash, type ChainBlock, ROOT_HASH, hashBlock } from './hash.ts';
+import type { BlockHash, ChainBlock } from './hash.ts';
+import { TokenChain } from './token-chain.ts';
 
 export interface RestorePlan {
   /**
@@ -44,39 +45,23 @@ export interface RestoreOptions {
  * block (unsalted chain) and the imported one (salted chain); the local one is preferred. A block's KV
  * depends only on the tokens up to it, so the two chains can be mixed position by position.
  */
-function* walk(
-  log: number[],
-  ctx: KvContext,
-  tailEnds: number[],
-  present: (b: ChainBlock) => boolean,
-): Generator<ChainBlock> {
-  const B = ctx.blockSize;
-  const extras = ctx.localExtra ? [ctx.localExtra, ctx.extra] : [ctx.extra];
-  const parents = extras.map(() => ROOT_HASH);
-  const pick = (kind: 'full' | 'tail', start: number, end: number): ChainBlock[] =>
-    extras.map((extra, i) => ({
-      hash: hashBlock(parents[i]!, log.slice(start, end), extra, kind),
-      parentHash: parents[i]!,
-      kind,
-      start,
-      count: end - start,
-    }));
-  for (let start = 0; ; start += B) {
-    if (start + B <= log.length) {
-      const cands = pick('full', start, start + B);
-      const hit = cands.find(present);
+function* walk(chain: TokenChain, tailEnds: number[], present: (b: ChainBlock) => boolean): Generator<ChainBlock> {
+  const B = chain.ctx.blockSize;
+  const n = chain.length;
+  const keys = chain.preference;
+  for (let b = 0; ; b++) {
+    const start = b * B;
+    if (start + B <= n) {
+      const hit = keys.map((k) => chain.full(b, k)).find(present);
       if (hit) {
         yield hit;
-        cands.forEach((c, i) => (parents[i] = c.hash));
         continue;
       }
     }
     // the full chain stops here: the longest stored tail within this block, if any
-    const ends = [...new Set(tailEnds)]
-      .filter((e) => e > start && e < start + B && e <= log.length)
-      .sort((a, b) => b - a);
+    const ends = [...new Set(tailEnds)].filter((e) => e > start && e < start + B && e <= n).sort((a, b) => b - a);
     for (const e of ends) {
-      const tail = pick('tail', start, e).find(present);
+      const tail = keys.map((k) => chain.tail(e, k)).find(present);
       if (tail) {
         yield tail;
         return;
@@ -87,11 +72,13 @@ function* walk(
 }
 
 export async function planRestore(
-  log: number[],
+  tokens: number[] | TokenChain,
   ctx: KvContext,
   source: BlockSource,
   opts: RestoreOptions,
 ): Promise<RestorePlan> {
+  const hashes = TokenChain.of(tokens, ctx);
+  const log = hashes.log;
   const max = Math.min(opts.maxTokens ?? log.length, log.length);
   const bounds: Array<[number, number]> = []; // block ranges of the restored prefix, for `slices`
   let blockSlices: KvSlice[] | undefined;
@@ -115,7 +102,7 @@ export async function planRestore(
   };
   // 1. the candidate chain, by presence only (token hashing + index lookups: a few ms for 2k tokens)
   const chain: ChainBlock[] = [];
-  for (const b of walk(log, ctx, opts.tailEnds ?? [log.length], has)) {
+  for (const b of walk(hashes, opts.tailEnds ?? [log.length], has)) {
     if (b.start >= max) {
       plan.stop = { at: b.start, reason: 'limit' };
       break;
@@ -183,7 +170,7 @@ export async function planRestore(
 
 /** Tokens of `log` covered by stored blocks, by presence only (no decode): decides whether restoring can beat what is live. */
 export function storedPrefix(
-  log: number[],
+  log: number[] | TokenChain,
   ctx: KvContext,
   source: Pick<BlockSource, 'hasBlock'>,
   tailEnds: number[] = [log.length],
@@ -195,10 +182,10 @@ export function storedPrefix(
 
 /** The stored blocks that cover `log`'s restorable prefix, in order, by presence only. */
 export function storedChain(
-  log: number[],
+  log: number[] | TokenChain,
   ctx: KvContext,
   source: Pick<BlockSource, 'hasBlock'>,
   tailEnds: number[] = [log.length],
 ): ChainBlock[] {
-  return [...walk(log, ctx, tailEnds, (x) => source.hasBlock(x.hash))];
+  return [...walk(TokenChain.of(log, ctx), tailEnds, (x) => source.hasBlock(x.hash))];
 }

@@ -5,7 +5,8 @@ import { encodeBlock } from './block-format.ts';
 import type { BlockSource, NewBlock } from './ports.ts';
 import { rawKvBytes, subSlice } from './codec/tensors.ts';
 import type { KvContext } from './context.ts';
-import { type BlockHash, chainFor } from './hash.ts';
+import type { BlockHash } from './hash.ts';
+import { TokenChain } from './token-chain.ts';
 
 export type ExportKv = (start: number, end: number) => Promise<KvSlice>;
 
@@ -25,15 +26,15 @@ export interface SnapshotResult {
  * stored exact — KIVI's full-precision residual — and is replaced by a full block once it fills.
  */
 export async function snapshotRange(
-  log: number[],
+  tokens: number[] | TokenChain,
   from: number,
   ctx: KvContext,
   exportKv: ExportKv,
   store?: Pick<BlockSource, 'hasBlock'>,
 ): Promise<SnapshotResult> {
-  const B = ctx.blockSize;
-  const first = Math.floor(Math.min(from, log.length) / B) * B;
-  const chain = chainFor(log, B, ctx.extra).filter((b) => b.start >= first);
+  const hashes = TokenChain.of(tokens, ctx);
+  const log = hashes.log;
+  const chain = hashes.blocks(from);
   const todo = chain.filter((b) => !store?.hasBlock(b.hash));
   const result: SnapshotResult = { blocks: [], refs: chain.map((b) => b.hash), exportedTokens: 0 };
   if (todo.length === 0) return result;
