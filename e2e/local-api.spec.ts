@@ -50,8 +50,10 @@ test('the local API is turned on in the app; a request sent with the shown key a
     input: 'What is my name?',
     max_output_tokens: 12,
   });
-  const open = dialog.getByRole('button', { name: /Open “My name is Ada\.” as a chat/ }).first();
-  await open.click();
+  // the panel polls: wait until it lists both stored responses (the newest, the whole chain, comes first)
+  const opens = dialog.getByRole('button', { name: /Open “My name is Ada\.” as a chat/ });
+  await expect(opens).toHaveCount(2);
+  await opens.first().click();
   await expect(page.getByTestId('conversation-title')).toHaveText('My name is Ada.');
   await expect(messages(page, 'user')).toHaveCount(2);
   await sendAndWait(page, 'Thanks!');
