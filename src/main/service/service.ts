@@ -184,7 +184,10 @@ export function createService(deps: ServiceDeps): Service {
         if (earlier)
           return { conversationIds: [], format: earlier.format, importedBlocks: 0, alreadyImported: earlier };
         sink.progress({ phase: 'validate', done: 1, total: 3 });
-        const r = chat.importFile(bytes);
+        // written in slices between other requests; listed only once complete (import-writer.ts)
+        const r = await chat.importFileStaged(bytes, {
+          onProgress: (done, total) => sink.progress({ phase: 'write', done, total }),
+        });
         imports.remember(hash, { at: Date.now(), filename, format: r.format, conversationIds: r.conversationIds });
         sink.progress({ phase: 'write', done: 3, total: 3 });
         return r;

@@ -44,6 +44,14 @@ function safeJson(s: string): unknown {
   }
 }
 
+/**
+ * Ids of conversations an import is still writing (exchange/import-writer.ts): never listed, counted or
+ * searched, renamed to their real id when the import completes, discarded at start-up after a crash.
+ */
+export const STAGING_PREFIX = 'staging:';
+/** SQL: the conversation id `col` is a published one. */
+export const PUBLISHED = (col: string) => `substr(${col}, 1, ${STAGING_PREFIX.length}) <> '${STAGING_PREFIX}'`;
+
 export interface NewConversation {
   id?: string;
   title?: string;
@@ -95,7 +103,7 @@ export class ConversationRepo {
   /** Most recently updated first. */
   list(opts: { limit?: number; offset?: number } = {}): Conversation[] {
     const rows = this.db
-      .prepare('SELECT * FROM conversations ORDER BY updated_at DESC, id LIMIT ? OFFSET ?')
+      .prepare(`SELECT * FROM conversations WHERE ${PUBLISHED('id')} ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`)
       .all(opts.limit ?? -1, opts.offset ?? 0) as Row[];
     return rows.map(fromRow);
   }
@@ -138,13 +146,34 @@ export class ConversationRepo {
     );
   }
 
-  /** Deletes the conversation, its messages and (through ref counts) every block nobody else uses. */
+  /**
+   * Deletes the conversation, its messages and (through ref counts) every block nobody else uses. The
+   * messages' parent links are cut first: cascading down a chain nests one trigger per message, and SQLite
+   * refuses past 1,000 levels ("too many levels of trigger recursion": a 2,000-message chat could not be
+   * deleted).
+   */
   delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0;
+    return this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE messages SET parent_id = NULL WHERE conversation_id = ? AND parent_id IS NOT NULL')
+        .run(id);
+      return this.db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0;
+    })();
+  }
+
+  /** Deletes the conversations an import left unpublished (a crash mid-import); returns how many. */
+  discardStaged(): number {
+    const ids = this.db
+      .prepare(`SELECT id FROM conversations WHERE NOT ${PUBLISHED('id')}`)
+      .pluck()
+      .all() as string[];
+    for (const id of ids) this.delete(id);
+    return ids.length;
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM conversations').get() as { n: number }).n;
+    return (this.db.prepare(`SELECT count(*) AS n FROM conversations WHERE ${PUBLISHED('id')}`).get() as { n: number })
+      .n;
   }
 
   /** Marks the conversation's cache as imported from a file, keyed with `salt` (null: computed here). */

@@ -1,6 +1,7 @@
 // The message tree. Edit and regenerate add siblings; the conversation's active leaf names the path
 // shown. A path's token log is the concatenation of its messages' token ids back to the nearest reset.
 import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
 import { decodeTokenIds, encodeTokenIds } from './token-ids.ts';
 import { parseTurnStats } from '../../shared/turn-stats.ts';
@@ -51,6 +52,7 @@ type Optional = 'id' | 'createdAt' | 'tokenIds' | 'logReset' | 'contextFromId' |
 export type NewMessage = Omit<Message, Optional> & Partial<Pick<Message, Optional>>;
 
 export class MessageRepo {
+  private insertStmt: Statement | undefined;
   constructor(private readonly db: Db) {}
 
   insert(m: NewMessage): Message {
@@ -77,6 +79,28 @@ export class MessageRepo {
         m.stats ? JSON.stringify(m.stats) : null,
       );
     return this.get(id)!;
+  }
+
+  /**
+   * An insert for a bulk import whose tree was validated beforehand: one prepared statement, no lookups
+   * of the parent or of the row written (the foreign keys still hold).
+   */
+  insertTrusted(m: NewMessage & { id: string }): void {
+    this.insertStmt ??= this.db.prepare(`INSERT INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertStmt.run(
+      m.id,
+      m.conversationId,
+      m.parentId,
+      m.role,
+      m.content,
+      m.createdAt ?? Date.now(),
+      m.tokenIds ? encodeTokenIds(m.tokenIds) : null,
+      m.logReset ? 1 : 0,
+      m.contextFromId ?? null,
+      m.tokenEnd ?? null,
+      m.stopReason ?? null,
+      m.stats ? JSON.stringify(m.stats) : null,
+    );
   }
 
   get(id: string): Message | undefined {
