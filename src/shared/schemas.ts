@@ -26,6 +26,7 @@ export const methodParams = {
       cacheBudgetMb: z.number().int().min(16).max(1_000_000).optional(),
       defaultCodec: codecSchema.optional(),
       threads: z.number().int().min(0).max(256).optional(),
+      verifyImports: z.boolean().optional(),
     })
     .strict(),
   'cache.usage': empty,

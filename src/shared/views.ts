@@ -96,6 +96,8 @@ export interface Settings {
   cacheBudgetMb: number;
   defaultCodec: Codec;
   threads: number;
+  /** After a bundle import, verify its cache against a recomputation in the background. */
+  verifyImports: boolean;
 }
 
 export interface TurnProgress {
@@ -147,7 +149,11 @@ export type MenuCommand =
   'newChat' | 'import' | 'exportJson' | 'exportMarkdown' | 'exportBundle' | 'openModel' | 'search' | 'about';
 
 /** Pushed to the renderer over the long-lived `app.events` stream. */
-export type AppEvent = { type: 'menu'; command: MenuCommand } | { type: 'model'; status: ModelStatus };
+export type AppEvent =
+  | { type: 'menu'; command: MenuCommand }
+  | { type: 'model'; status: ModelStatus }
+  /** A background verification of an imported cache finished (the conversation now shows as verified). */
+  | { type: 'cacheVerified'; conversationId: string; checkedBlocks: number; replacedBlocks: number };
 
 export interface OpenedFile {
   filename: string;

@@ -120,6 +120,7 @@ export function createService(deps: ServiceDeps): Service {
         return view(id);
       },
       'conversations.delete': async ({ id }) => {
+        backend.verifier.cancel(id);
         const r = chat.deleteConversation(id);
         if (!r.deleted) throw new AppError({ code: 'notFound', title: 'Conversation not found', cause: id });
         return { deleted: true, freedBlocks: r.freedBlocks };
@@ -140,6 +141,14 @@ export function createService(deps: ServiceDeps): Service {
           const offs = [
             models.onStatus((status) => sink.fragment({ type: 'model', status })),
             native?.onMenu((command) => sink.fragment({ type: 'menu', command })) ?? (() => {}),
+            backend.verifier.onVerified((r) =>
+              sink.fragment({
+                type: 'cacheVerified',
+                conversationId: r.conversationId,
+                checkedBlocks: r.checkedBlocks,
+                replacedBlocks: r.replacedBlocks,
+              }),
+            ),
           ];
           sink.signal.addEventListener('abort', () => {
             offs.forEach((off) => off());
@@ -189,6 +198,10 @@ export function createService(deps: ServiceDeps): Service {
           onProgress: (done, total) => sink.progress({ phase: 'write', done, total }),
         });
         imports.remember(hash, { at: Date.now(), filename, format: r.format, conversationIds: r.conversationIds });
+        // the setting: check an imported cache in the background; the import answers now
+        if (settings.all.verifyImports)
+          for (const id of r.conversationIds)
+            if (chat.store.conversations.get(id)?.cacheSalt) void backend.verifier.queue(id);
         sink.progress({ phase: 'write', done: 3, total: 3 });
         return r;
       },
