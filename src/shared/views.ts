@@ -67,12 +67,23 @@ export interface MessageView {
   stats: TurnStats | null;
 }
 
+/** A contiguous stretch of a conversation's active path (long conversations are sent a page at a time). */
+export interface MessagePage {
+  /** Root first. */
+  messages: MessageView[];
+  /** Index of messages[0] on the active path: more precede it when > 0. */
+  from: number;
+  /** Messages on the active path in all: more follow when from + messages.length < pathLength. */
+  pathLength: number;
+}
+
 export interface ConversationView extends ConversationSummary {
   systemPrompt: string;
   sampling: Sampling;
   codec: Codec;
-  /** The active path, root first. */
+  /** A page of the active path, root first: its last page unless asked for another (see `page`). */
   messages: MessageView[];
+  page: { from: number; pathLength: number };
   cache: ConversationCache;
 }
 

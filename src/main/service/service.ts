@@ -10,7 +10,7 @@ import type { LocalApiPort } from './local-api-port.ts';
 import type { NativePlatform } from './native.ts';
 import { AppError } from '../../shared/errors.ts';
 import { ImportMemory } from './import-memory.ts';
-import { conversationView, summary } from './views-of.ts';
+import { conversationView, messagePage, summary } from './views-of.ts';
 import { modelLibraryService, rememberUse } from './models-service.ts';
 import type { TurnProgress, TurnResult } from '../../shared/views.ts';
 
@@ -57,7 +57,7 @@ export function createService(deps: ServiceDeps): Service {
 
   /** The model's generation_config decides what an unset temperature means. */
   const modelGreedy = (): boolean => chat.engine?.info.generationDefaults.doSample === false;
-  const view = (id: string) => conversationView(chat, id, modelGreedy());
+  const view = (id: string, around?: string) => conversationView(chat, id, modelGreedy(), around);
 
   const turn = async (
     sink: StreamSink<string, TurnProgress>,
@@ -96,8 +96,8 @@ export function createService(deps: ServiceDeps): Service {
           snippet: h.snippet,
           updatedAt: h.updatedAt,
         })),
-      'conversations.get': async ({ id }) => {
-        const v = view(id);
+      'conversations.get': async ({ id, around }) => {
+        const v = view(id, around);
         // An empty chat has nothing to warm, and asking would skip another chat's queued warm-up.
         if (v.messages.length === 0) return v;
         // opening a conversation warms its cache while the user types (its next turn then restores nothing).
@@ -108,6 +108,7 @@ export function createService(deps: ServiceDeps): Service {
         else void warm();
         return v;
       },
+      'conversations.messages': async ({ id, ...at }) => messagePage(chat, id, at),
       'conversations.create': async (p) => view(chat.createConversation(p).id),
       'conversations.update': async ({ id, title, systemPrompt, sampling, codec }) => {
         if (title !== undefined) chat.renameConversation(id, title);
@@ -125,7 +126,8 @@ export function createService(deps: ServiceDeps): Service {
         if (!r.deleted) throw new AppError({ code: 'notFound', title: 'Conversation not found', cause: id });
         return { deleted: true, freedBlocks: r.freedBlocks };
       },
-      'messages.switchBranch': async ({ messageId }) => view(chat.switchBranch({ messageId }).id),
+      // the page holding the message switched at, so the reader stays where they were
+      'messages.switchBranch': async ({ messageId }) => view(chat.switchBranch({ messageId }).id, messageId),
       'api.status': async () => localApi().status(),
       'api.configure': async (p) => localApi().configure(p),
       'api.regenerateKey': async () => localApi().regenerateKey(),

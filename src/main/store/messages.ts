@@ -179,6 +179,55 @@ export class MessageRepo {
     return rows.map(fromRow);
   }
 
+  /** Ids of the root-to-leaf path ending at `leafId` (no message bodies: a long path is paged). */
+  pathIds(leafId: string | null): string[] {
+    if (!leafId) return [];
+    return this.db
+      .prepare(
+        `WITH RECURSIVE up(id, depth) AS (
+           SELECT ?, 0
+           UNION ALL SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
+         )
+         SELECT up.id FROM up JOIN messages m ON m.id = up.id ORDER BY up.depth DESC`,
+      )
+      .pluck()
+      .all(leafId) as string[];
+  }
+
+  /** The messages with these ids, in the order given (missing ones skipped). */
+  byIds(ids: readonly string[]): Message[] {
+    const rows = this.db
+      .prepare(`SELECT ${COLS} FROM messages WHERE id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(ids)) as Row[];
+    const by = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => {
+      const r = by.get(id);
+      return r ? [fromRow(r)] : [];
+    });
+  }
+
+  /** Children ids of each given parent (null = the conversation's roots), in creation order. */
+  childIds(conversationId: string, parentIds: ReadonlyArray<string | null>): Map<string | null, string[]> {
+    const ids = parentIds.filter((p): p is string => p !== null);
+    const rows = this.db
+      .prepare(
+        `SELECT n, id, parent_id AS parentId FROM messages WHERE parent_id IN (SELECT value FROM json_each(?))
+         UNION ALL SELECT n, id, NULL FROM messages WHERE ? AND conversation_id = ? AND parent_id IS NULL
+         ORDER BY n`,
+      )
+      .all(JSON.stringify(ids), parentIds.includes(null) ? 1 : 0, conversationId) as Array<{
+      id: string;
+      parentId: string | null;
+    }>;
+    const out = new Map<string | null, string[]>();
+    for (const r of rows) {
+      const list = out.get(r.parentId);
+      if (list) list.push(r.id);
+      else out.set(r.parentId, [r.id]);
+    }
+    return out;
+  }
+
   /** The token log that was in the model after `leafId` (null if a message on the way never ran). */
   /** Ids of the conversation's messages with no reply: the ends of its branches. */
   leaves(conversationId: string): string[] {
@@ -193,10 +242,20 @@ export class MessageRepo {
   }
 
   tokenLog(leafId: string | null): number[] | null {
-    const path = this.path(leafId);
+    if (!leafId) return [];
+    // only the columns the log needs: a long path's text is not read
+    const path = this.db
+      .prepare(
+        `WITH RECURSIVE up(id, depth) AS (
+           SELECT ?, 0
+           UNION ALL SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
+         )
+         SELECT m.token_ids AS tokenIds, m.log_reset AS logReset FROM up JOIN messages m ON m.id = up.id ORDER BY up.depth DESC`,
+      )
+      .all(leafId) as Array<{ tokenIds: Buffer | null; logReset: number }>;
     let start = 0;
     for (let i = path.length - 1; i >= 0; i--) {
-      if (path[i]!.logReset) {
+      if (path[i]!.logReset === 1) {
         start = i;
         break;
       }
@@ -204,7 +263,7 @@ export class MessageRepo {
     const out: number[] = [];
     for (const m of path.slice(start)) {
       if (!m.tokenIds) return null;
-      for (const t of m.tokenIds) out.push(t);
+      for (const t of decodeTokenIds(m.tokenIds)) out.push(t);
     }
     return out;
   }
