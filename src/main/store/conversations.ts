@@ -45,12 +45,14 @@ function safeJson(s: string): unknown {
 }
 
 /**
- * Ids of conversations an import is still writing (exchange/import-writer.ts): never listed, counted or
- * searched, renamed to their real id when the import completes, discarded at start-up after a crash.
+ * A conversation an import is still writing (exchange/import-writer.ts) has a marker row beside it, with
+ * the id `staging:<its id>`: while the marker exists neither is listed, counted or searched. Publishing
+ * deletes the marker (one row, however long the conversation); start-up after a crash deletes both.
  */
 export const STAGING_PREFIX = 'staging:';
-/** SQL: the conversation id `col` is a published one. */
-export const PUBLISHED = (col: string) => `substr(${col}, 1, ${STAGING_PREFIX.length}) <> '${STAGING_PREFIX}'`;
+/** SQL: the conversation id `col` is a published one (neither a marker nor marked). */
+export const PUBLISHED = (col: string) =>
+  `(substr(${col}, 1, ${STAGING_PREFIX.length}) <> '${STAGING_PREFIX}' AND NOT EXISTS (SELECT 1 FROM conversations s WHERE s.id = '${STAGING_PREFIX}' || ${col}))`;
 
 export interface NewConversation {
   id?: string;
@@ -103,7 +105,9 @@ export class ConversationRepo {
   /** Most recently updated first. */
   list(opts: { limit?: number; offset?: number } = {}): Conversation[] {
     const rows = this.db
-      .prepare(`SELECT * FROM conversations WHERE ${PUBLISHED('id')} ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`)
+      .prepare(
+        `SELECT * FROM conversations WHERE ${PUBLISHED('conversations.id')} ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`,
+      )
       .all(opts.limit ?? -1, opts.offset ?? 0) as Row[];
     return rows.map(fromRow);
   }
@@ -161,19 +165,36 @@ export class ConversationRepo {
     })();
   }
 
-  /** Deletes the conversations an import left unpublished (a crash mid-import); returns how many. */
+  /** Marks a conversation being imported: not listed, counted or searched until `publish`. */
+  stage(id: string): void {
+    this.db
+      .prepare(`INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, '', 0, 0)`)
+      .run(STAGING_PREFIX + id);
+  }
+
+  publish(id: string): void {
+    this.db.prepare('DELETE FROM conversations WHERE id = ?').run(STAGING_PREFIX + id);
+  }
+
+  /** Deletes what imports left unpublished (a crash mid-import, at start-up); returns how many. */
   discardStaged(): number {
-    const ids = this.db
-      .prepare(`SELECT id FROM conversations WHERE NOT ${PUBLISHED('id')}`)
+    const markers = this.db
+      .prepare(`SELECT id FROM conversations WHERE substr(id, 1, ?) = ?`)
       .pluck()
-      .all() as string[];
-    for (const id of ids) this.delete(id);
-    return ids.length;
+      .all(STAGING_PREFIX.length, STAGING_PREFIX) as string[];
+    for (const m of markers) {
+      this.delete(m.slice(STAGING_PREFIX.length));
+      this.delete(m);
+    }
+    return markers.length;
   }
 
   count(): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM conversations WHERE ${PUBLISHED('id')}`).get() as { n: number })
-      .n;
+    return (
+      this.db.prepare(`SELECT count(*) AS n FROM conversations WHERE ${PUBLISHED('conversations.id')}`).get() as {
+        n: number;
+      }
+    ).n;
   }
 
   /** Marks the conversation's cache as imported from a file, keyed with `salt` (null: computed here). */

@@ -53,6 +53,7 @@ export type NewMessage = Omit<Message, Optional> & Partial<Pick<Message, Optiona
 
 export class MessageRepo {
   private insertStmt: Statement | undefined;
+  private readonly pathCache = new Map<string, readonly string[]>();
   constructor(private readonly db: Db) {}
 
   insert(m: NewMessage): Message {
@@ -179,19 +180,38 @@ export class MessageRepo {
     return rows.map(fromRow);
   }
 
-  /** Ids of the root-to-leaf path ending at `leafId` (no message bodies: a long path is paged). */
-  pathIds(leafId: string | null): string[] {
+  /**
+   * Ids of the root-to-leaf path ending at `leafId` (no message bodies: a long path is paged). A message's
+   * path never changes (parents are fixed at insert), so the last few are kept: paging through a
+   * 100k-message chat walks its chain once, and a new turn's path extends its parent's.
+   */
+  pathIds(leafId: string | null): readonly string[] {
     if (!leafId) return [];
-    return this.db
-      .prepare(
-        `WITH RECURSIVE up(id, depth) AS (
-           SELECT ?, 0
-           UNION ALL SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
-         )
-         SELECT up.id FROM up JOIN messages m ON m.id = up.id ORDER BY up.depth DESC`,
-      )
-      .pluck()
-      .all(leafId) as string[];
+    const hit = this.pathCache.get(leafId);
+    if (hit) {
+      this.pathCache.delete(leafId); // most recently used last
+      this.pathCache.set(leafId, hit);
+      return hit;
+    }
+    const parent = this.db.prepare('SELECT parent_id FROM messages WHERE id = ?').pluck().get(leafId) as
+      string | null | undefined;
+    if (parent === undefined) return [];
+    const above = parent === null ? [] : this.pathCache.get(parent);
+    const ids = above
+      ? [...above, leafId]
+      : (this.db
+          .prepare(
+            `WITH RECURSIVE up(id, depth) AS (
+               SELECT ?, 0
+               UNION ALL SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
+             )
+             SELECT up.id FROM up ORDER BY up.depth DESC`,
+          )
+          .pluck()
+          .all(leafId) as string[]);
+    this.pathCache.set(leafId, ids);
+    if (this.pathCache.size > 8) this.pathCache.delete(this.pathCache.keys().next().value!);
+    return ids;
   }
 
   /** The messages with these ids, in the order given (missing ones skipped). */
@@ -242,30 +262,28 @@ export class MessageRepo {
   }
 
   tokenLog(leafId: string | null): number[] | null {
-    if (!leafId) return [];
-    // only the columns the log needs: a long path's text is not read
-    const path = this.db
-      .prepare(
-        `WITH RECURSIVE up(id, depth) AS (
-           SELECT ?, 0
-           UNION ALL SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
-         )
-         SELECT m.token_ids AS tokenIds, m.log_reset AS logReset FROM up JOIN messages m ON m.id = up.id ORDER BY up.depth DESC`,
-      )
-      .all(leafId) as Array<{ tokenIds: Buffer | null; logReset: number }>;
-    let start = 0;
-    for (let i = path.length - 1; i >= 0; i--) {
-      if (path[i]!.logReset === 1) {
-        start = i;
-        break;
+    const ids = this.pathIds(leafId);
+    // read from the leaf back to the latest reset, a slice at a time: a log that is absent (an imported
+    // message that never ran) is known from its last messages, without reading a long path's rows
+    const pieces: Buffer[] = [];
+    const stmt = this.db.prepare(
+      'SELECT id, token_ids AS tokenIds, log_reset AS logReset FROM messages WHERE id IN (SELECT value FROM json_each(?))',
+    );
+    for (let end = ids.length; end > 0; end -= 512) {
+      const slice = ids.slice(Math.max(0, end - 512), end);
+      const rows = new Map(
+        (stmt.all(JSON.stringify(slice)) as Array<{ id: string; tokenIds: Buffer | null; logReset: number }>).map(
+          (r) => [r.id, r],
+        ),
+      );
+      for (let k = slice.length - 1; k >= 0; k--) {
+        const r = rows.get(slice[k]!);
+        if (!r?.tokenIds) return null;
+        pieces.push(r.tokenIds);
+        if (r.logReset === 1) return decodeTokenIds(Buffer.concat(pieces.reverse()));
       }
     }
-    const out: number[] = [];
-    for (const m of path.slice(start)) {
-      if (!m.tokenIds) return null;
-      for (const t of decodeTokenIds(m.tokenIds)) out.push(t);
-    }
-    return out;
+    return decodeTokenIds(Buffer.concat(pieces.reverse()));
   }
 
   /** Following the newest child at each step: where switching to a branch lands. */

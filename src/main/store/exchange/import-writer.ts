@@ -1,13 +1,12 @@
 // Writing a validated import. Two ways, one sequence of steps:
 // - at once: every step in one transaction (the CLI, tools, tests);
 // - staged (the app): the steps run in short transactions that yield to the event loop between them, so a
-//   100k-message import no longer blocks every other request for its whole write. The conversations are
-//   written under a `staging:` id that no list, count or search shows, and published in one last
-//   transaction (renamed to their real id, active leaf set). A failure deletes what was staged, and a
-//   crash leaves only staging rows, which the next Store.open discards: nothing half-imported is listed.
+//   100k-message import no longer blocks every other request for its whole write. Each conversation is
+//   marked as staged (conversations.ts: no list, count or search shows it) and published in one last
+//   short transaction (marker deleted, active leaf set). A failure deletes what was staged, and a crash
+//   leaves marked rows, which the next Store.open discards: nothing half-imported is ever listed.
 import { randomUUID } from 'node:crypto';
 import type { NewBlock } from '../../kv/ports.ts';
-import { STAGING_PREFIX } from '../conversations.ts';
 import type { Store } from '../store.ts';
 import type { ConversationExport } from './schema.ts';
 
@@ -26,7 +25,7 @@ export interface Written {
 
 interface Pending {
   id: string;
-  finalId: string;
+  staged: boolean;
   leaf: string | null;
   updatedAt: number;
 }
@@ -40,9 +39,11 @@ function* steps(
   pending: Pending[],
 ): Generator<void> {
   for (const c of plan.conversations) {
-    const finalId = randomUUID();
-    const id = staged ? STAGING_PREFIX + finalId : finalId;
-    staged?.push(id);
+    const id = randomUUID();
+    if (staged) {
+      store.conversations.stage(id);
+      staged.push(id);
+    }
     store.conversations.create({
       id,
       title: c.title,
@@ -76,7 +77,12 @@ function* steps(
       out.messageIds.set(`${c.id}\u0000${m.id}`, nid);
       yield;
     }
-    pending.push({ id, finalId, leaf: c.activeLeafId ? local.get(c.activeLeafId)! : null, updatedAt: c.updatedAt });
+    pending.push({
+      id,
+      staged: staged !== null,
+      leaf: c.activeLeafId ? local.get(c.activeLeafId)! : null,
+      updatedAt: c.updatedAt,
+    });
   }
   const blocks = plan.blocks;
   if (!blocks) return;
@@ -91,19 +97,14 @@ function* steps(
   }
 }
 
-/** Makes the written conversations what they are: real ids, active leaf, time, cache salt. In a transaction. */
+/** Makes the written conversations what they are: active leaf, time, cache salt, listed. In a transaction. */
 function publish(store: Store, plan: ImportPlan, pending: Pending[], out: Written): void {
-  const db = store.db;
-  if (pending.some((p) => p.id !== p.finalId)) db.pragma('defer_foreign_keys = ON'); // ends with the transaction
   for (const p of pending) {
-    if (p.id !== p.finalId) {
-      db.prepare('UPDATE conversations SET id = ? WHERE id = ?').run(p.finalId, p.id);
-      db.prepare('UPDATE messages SET conversation_id = ? WHERE conversation_id = ?').run(p.finalId, p.id);
-    }
-    if (p.leaf) store.conversations.setActiveLeaf(p.finalId, p.leaf);
-    db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(p.updatedAt, p.finalId);
-    if (plan.blocks?.list.length) store.conversations.setCacheSalt(p.finalId, plan.blocks.salt);
-    out.ids.push(p.finalId);
+    if (p.leaf) store.conversations.setActiveLeaf(p.id, p.leaf);
+    store.db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(p.updatedAt, p.id);
+    if (plan.blocks?.list.length) store.conversations.setCacheSalt(p.id, plan.blocks.salt);
+    if (p.staged) store.conversations.publish(p.id);
+    out.ids.push(p.id);
   }
 }
 
@@ -156,7 +157,11 @@ export async function writeImportStaged(store: Store, plan: ImportPlan, o: Stage
     return out;
   } catch (err) {
     it.return(undefined);
-    for (const id of staged) store.transaction(() => store.conversations.delete(id));
+    for (const id of staged)
+      store.transaction(() => {
+        store.conversations.delete(id);
+        store.conversations.publish(id); // the marker goes too
+      });
     throw err;
   }
 }
