@@ -197,6 +197,7 @@ export function createService(deps: ServiceDeps): Service {
         sink.progress({ phase: 'validate', done: 1, total: 3 });
         // written in slices between other requests; listed only once complete (import-writer.ts)
         const r = await chat.importFileStaged(bytes, {
+          // messages and blocks written of all of them
           onProgress: (done, total) => sink.progress({ phase: 'write', done, total }),
         });
         imports.remember(hash, { at: Date.now(), filename, format: r.format, conversationIds: r.conversationIds });
@@ -204,7 +205,6 @@ export function createService(deps: ServiceDeps): Service {
         if (settings.all.verifyImports)
           for (const id of r.conversationIds)
             if (chat.store.conversations.get(id)?.cacheSalt) void backend.verifier.queue(id);
-        sink.progress({ phase: 'write', done: 3, total: 3 });
         return r;
       },
     },
