@@ -68,6 +68,23 @@ test('Esc and the Stop button stop a reply mid-way', async ({ app }) => {
   await expect(messages(page, 'assistant')).toHaveCount(2);
 });
 
+test('Esc while a long message is still being read gives it back to the composer (nothing was stored)', async ({
+  app,
+}) => {
+  const { page } = app;
+  await newChat(page);
+  // ~3,500 characters (the issue's draft): prefilling them takes many chunks, and Esc lands before the
+  // reply starts, so the user message is never stored
+  const draft = Array.from({ length: 70 }, (_, i) => `Line ${i}: the quick brown fox jumps over the dog.`).join('\n');
+  await composer(page).fill(draft);
+  await composer(page).press('Enter');
+  await page.keyboard.press('Escape');
+  await waitForReply(page);
+  await expect(composer(page)).toHaveValue(draft);
+  await expect(messages(page, 'user')).toHaveCount(0);
+  await expect(messages(page, 'assistant')).toHaveCount(0);
+});
+
 test('regenerate makes a second version of the last reply, and both stay reachable', async ({ app }) => {
   const { page } = app;
   await newChat(page);

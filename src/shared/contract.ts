@@ -34,6 +34,7 @@ import type {
   ModelLibraryView,
   IoProgress,
   LoadProgress,
+  MessagePage,
   LocalApiStatus,
   ModelStatus,
   OpenedFile,
@@ -61,6 +62,7 @@ export interface MethodResults {
   'conversations.list': ConversationSummary[];
   'conversations.search': SearchHit[];
   'conversations.get': ConversationView;
+  'conversations.messages': MessagePage;
   'conversations.create': ConversationView;
   'conversations.update': ConversationView;
   'conversations.delete': { deleted: true; freedBlocks: number };

@@ -26,12 +26,19 @@ export const methodParams = {
       cacheBudgetMb: z.number().int().min(16).max(1_000_000).optional(),
       defaultCodec: codecSchema.optional(),
       threads: z.number().int().min(0).max(256).optional(),
+      verifyImports: z.boolean().optional(),
     })
     .strict(),
   'cache.usage': empty,
   'conversations.list': empty,
   'conversations.search': z.object({ query: z.string().min(1).max(500) }).strict(),
-  'conversations.get': z.object({ id }).strict(),
+  /** `around`: open at the page holding this message (a search hit) when it is on the active path. */
+  'conversations.get': z.object({ id, around: id.optional() }).strict(),
+  /** A page of the active path: before or after a loaded message, or (neither) its last page. */
+  'conversations.messages': z
+    .object({ id, before: id.optional(), after: id.optional(), limit: z.number().int().min(1).max(1000).optional() })
+    .strict()
+    .refine((p) => !(p.before && p.after), 'give before or after, not both'),
   'conversations.create': z.object({ title: z.string().max(200).optional(), systemPrompt: text.optional() }).strict(),
   'conversations.update': z
     .object({

@@ -67,12 +67,23 @@ export interface MessageView {
   stats: TurnStats | null;
 }
 
+/** A contiguous stretch of a conversation's active path (long conversations are sent a page at a time). */
+export interface MessagePage {
+  /** Root first. */
+  messages: MessageView[];
+  /** Index of messages[0] on the active path: more precede it when > 0. */
+  from: number;
+  /** Messages on the active path in all: more follow when from + messages.length < pathLength. */
+  pathLength: number;
+}
+
 export interface ConversationView extends ConversationSummary {
   systemPrompt: string;
   sampling: Sampling;
   codec: Codec;
-  /** The active path, root first. */
+  /** A page of the active path, root first: its last page unless asked for another (see `page`). */
   messages: MessageView[];
+  page: { from: number; pathLength: number };
   cache: ConversationCache;
 }
 
@@ -96,6 +107,8 @@ export interface Settings {
   cacheBudgetMb: number;
   defaultCodec: Codec;
   threads: number;
+  /** After a bundle import, verify its cache against a recomputation in the background. */
+  verifyImports: boolean;
 }
 
 export interface TurnProgress {
@@ -147,7 +160,11 @@ export type MenuCommand =
   'newChat' | 'import' | 'exportJson' | 'exportMarkdown' | 'exportBundle' | 'openModel' | 'search' | 'about';
 
 /** Pushed to the renderer over the long-lived `app.events` stream. */
-export type AppEvent = { type: 'menu'; command: MenuCommand } | { type: 'model'; status: ModelStatus };
+export type AppEvent =
+  | { type: 'menu'; command: MenuCommand }
+  | { type: 'model'; status: ModelStatus }
+  /** A background verification of an imported cache finished (the conversation now shows as verified). */
+  | { type: 'cacheVerified'; conversationId: string; checkedBlocks: number; replacedBlocks: number };
 
 export interface OpenedFile {
   filename: string;

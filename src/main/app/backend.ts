@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ChatService } from '../chat/index.ts';
 import type { KvLogger } from '../kv/context.ts';
 import { Store } from '../store/store.ts';
+import { ImportVerifier } from './import-verifier.ts';
 import { ModelManager } from './model-manager.ts';
 import { SettingsStore } from './settings.ts';
 
@@ -28,6 +29,8 @@ export interface Backend {
   settings: SettingsStore;
   /** Warnings about the cache (a bad block, a failed save): logged, never shown as errors. */
   logger: KvLogger;
+  /** Background verification of imported caches (the "verify imported caches" setting). */
+  verifier: ImportVerifier;
   /** Resolves when the first model load has finished (ready or failed). */
   firstLoad: Promise<unknown>;
   close(): Promise<void>;
@@ -49,6 +52,7 @@ export function openBackend(o: BackendOptions): Backend {
     log,
   });
   models.onSwap((engine) => void chat.setEngine(engine));
+  const verifier = new ImportVerifier(chat, models, log);
   settings.onChange((next, prev) => {
     if (next.cacheBudgetMb < prev.cacheBudgetMb) chat.enforceBudget();
     // threads apply at load: reload the model now, so the setting does what the dialog says
@@ -67,9 +71,11 @@ export function openBackend(o: BackendOptions): Backend {
     models,
     settings,
     logger,
+    verifier,
     firstLoad,
     async close() {
       await firstLoad.catch(() => undefined);
+      await verifier.close();
       await chat.close();
       await models.dispose();
       store.close();

@@ -11,6 +11,8 @@ const fileSchema = z.object({
   defaultCodec: codecSchema.default('exact'),
   threads: z.number().int().min(0).default(0),
   modelDir: z.string().nullable().default(null),
+  /** After a bundle import, check its cache against a recomputation in the background (import-verifier.ts). */
+  verifyImports: z.boolean().default(false),
   /** The local OpenAI-compatible API: off until the user turns it on. */
   apiEnabled: z.boolean().default(false),
   apiPort: z.number().int().min(1).max(65535).default(1435),
@@ -47,8 +49,8 @@ export class SettingsStore {
   }
 
   view(): Settings {
-    const { cacheBudgetMb, defaultCodec, threads } = this.value;
-    return { cacheBudgetMb, defaultCodec, threads };
+    const { cacheBudgetMb, defaultCodec, threads, verifyImports } = this.value;
+    return { cacheBudgetMb, defaultCodec, threads, verifyImports };
   }
 
   /** Every change, after it is saved: the settings' users read them here instead of keeping copies. */

@@ -11,7 +11,9 @@ import {
   exportJsonText,
   exportMarkdown,
   importFile,
+  importFileStaged,
   type ImportOutcome,
+  type StagedOptions,
 } from '../store/exchange/index.ts';
 import type { Store } from '../store/store.ts';
 import type { SearchHit } from '../store/search.ts';
@@ -352,6 +354,11 @@ export class ChatService {
 
   importFile(bytes: Uint8Array): ImportOutcome {
     return importFile(this.store, bytes);
+  }
+
+  /** The app's import: written in slices between other requests, listed only once complete. */
+  importFileStaged(bytes: Uint8Array, o?: StagedOptions): Promise<ImportOutcome> {
+    return importFileStaged(this.store, bytes, o);
   }
 
   /** A stored Responses-API chain as a new chat whose next turn resumes the chain's cache (api-chain.ts). */

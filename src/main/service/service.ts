@@ -10,7 +10,7 @@ import type { LocalApiPort } from './local-api-port.ts';
 import type { NativePlatform } from './native.ts';
 import { AppError } from '../../shared/errors.ts';
 import { ImportMemory } from './import-memory.ts';
-import { conversationView, summary } from './views-of.ts';
+import { conversationView, messagePage, summary } from './views-of.ts';
 import { modelLibraryService, rememberUse } from './models-service.ts';
 import type { TurnProgress, TurnResult } from '../../shared/views.ts';
 
@@ -57,7 +57,7 @@ export function createService(deps: ServiceDeps): Service {
 
   /** The model's generation_config decides what an unset temperature means. */
   const modelGreedy = (): boolean => chat.engine?.info.generationDefaults.doSample === false;
-  const view = (id: string) => conversationView(chat, id, modelGreedy());
+  const view = (id: string, around?: string) => conversationView(chat, id, modelGreedy(), around);
 
   const turn = async (
     sink: StreamSink<string, TurnProgress>,
@@ -96,8 +96,8 @@ export function createService(deps: ServiceDeps): Service {
           snippet: h.snippet,
           updatedAt: h.updatedAt,
         })),
-      'conversations.get': async ({ id }) => {
-        const v = view(id);
+      'conversations.get': async ({ id, around }) => {
+        const v = view(id, around);
         // An empty chat has nothing to warm, and asking would skip another chat's queued warm-up.
         if (v.messages.length === 0) return v;
         // opening a conversation warms its cache while the user types (its next turn then restores nothing).
@@ -108,6 +108,7 @@ export function createService(deps: ServiceDeps): Service {
         else void warm();
         return v;
       },
+      'conversations.messages': async ({ id, ...at }) => messagePage(chat, id, at),
       'conversations.create': async (p) => view(chat.createConversation(p).id),
       'conversations.update': async ({ id, title, systemPrompt, sampling, codec }) => {
         if (title !== undefined) chat.renameConversation(id, title);
@@ -120,11 +121,13 @@ export function createService(deps: ServiceDeps): Service {
         return view(id);
       },
       'conversations.delete': async ({ id }) => {
+        backend.verifier.cancel(id);
         const r = chat.deleteConversation(id);
         if (!r.deleted) throw new AppError({ code: 'notFound', title: 'Conversation not found', cause: id });
         return { deleted: true, freedBlocks: r.freedBlocks };
       },
-      'messages.switchBranch': async ({ messageId }) => view(chat.switchBranch({ messageId }).id),
+      // the page holding the message switched at, so the reader stays where they were
+      'messages.switchBranch': async ({ messageId }) => view(chat.switchBranch({ messageId }).id, messageId),
       'api.status': async () => localApi().status(),
       'api.configure': async (p) => localApi().configure(p),
       'api.regenerateKey': async () => localApi().regenerateKey(),
@@ -140,6 +143,14 @@ export function createService(deps: ServiceDeps): Service {
           const offs = [
             models.onStatus((status) => sink.fragment({ type: 'model', status })),
             native?.onMenu((command) => sink.fragment({ type: 'menu', command })) ?? (() => {}),
+            backend.verifier.onVerified((r) =>
+              sink.fragment({
+                type: 'cacheVerified',
+                conversationId: r.conversationId,
+                checkedBlocks: r.checkedBlocks,
+                replacedBlocks: r.replacedBlocks,
+              }),
+            ),
           ];
           sink.signal.addEventListener('abort', () => {
             offs.forEach((off) => off());
@@ -184,9 +195,16 @@ export function createService(deps: ServiceDeps): Service {
         if (earlier)
           return { conversationIds: [], format: earlier.format, importedBlocks: 0, alreadyImported: earlier };
         sink.progress({ phase: 'validate', done: 1, total: 3 });
-        const r = chat.importFile(bytes);
+        // written in slices between other requests; listed only once complete (import-writer.ts)
+        const r = await chat.importFileStaged(bytes, {
+          // messages and blocks written of all of them
+          onProgress: (done, total) => sink.progress({ phase: 'write', done, total }),
+        });
         imports.remember(hash, { at: Date.now(), filename, format: r.format, conversationIds: r.conversationIds });
-        sink.progress({ phase: 'write', done: 3, total: 3 });
+        // the setting: check an imported cache in the background; the import answers now
+        if (settings.all.verifyImports)
+          for (const id of r.conversationIds)
+            if (chat.store.conversations.get(id)?.cacheSalt) void backend.verifier.queue(id);
         return r;
       },
     },

@@ -1,7 +1,8 @@
 /** Store records → the contract's views. */
 import { DEFAULT_MAX_TOKENS, type ChatService, type TurnStats as ChatTurnStats } from '../chat/index.ts';
 import type { Conversation, Message, Sampling as StoredSampling } from '../store/types.ts';
-import type { ConversationView, MessageView, Sampling, TurnStats } from '../../shared/views.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { ConversationView, MessagePage, MessageView, Sampling, TurnStats } from '../../shared/views.ts';
 
 export function samplingView(s: StoredSampling, modelGreedy: boolean): Sampling {
   return {
@@ -34,15 +35,62 @@ export function messageView(m: Message, byParent: Map<string | null, string[]>):
   };
 }
 
-export function conversationView(chat: ChatService, id: string, modelGreedy: boolean): ConversationView {
-  const { conversation: c, messages } = chat.getConversation(id);
-  const byParent = chat.store.messages.idsByParent(id);
+/** Messages per page of a long conversation (the renderer asks for more as the user scrolls up). */
+export const PAGE_SIZE = 100;
+
+/** Where a page starts and ends on the active path. */
+export type PageAt = { around?: string; before?: string; after?: string; limit?: number };
+
+/**
+ * A page of the conversation's active path: the last one, the one holding `around` (the last one when it
+ * is not on the path), or the one just before / after a loaded message. Only that page's rows are read.
+ */
+export function messagePage(chat: ChatService, id: string, at: PageAt = {}): MessagePage {
+  const c = chat.store.conversations.require(id);
+  const ids = chat.store.messages.pathIds(c.activeLeafId);
+  const n = ids.length;
+  const limit = at.limit ?? PAGE_SIZE;
+  let from = Math.max(0, n - limit);
+  let to = n;
+  const cursor = at.before ?? at.after;
+  if (cursor !== undefined) {
+    const i = ids.indexOf(cursor);
+    if (i < 0)
+      throw new AppError({
+        code: 'notFound',
+        title: 'That message is no longer on this branch',
+        cause: cursor,
+        suggestion: 'Reopen the conversation.',
+      });
+    [from, to] = at.before !== undefined ? [Math.max(0, i - limit), i] : [i + 1, Math.min(n, i + 1 + limit)];
+  } else if (at.around !== undefined) {
+    const i = ids.indexOf(at.around);
+    // a few messages of context above the one asked for, the rest below
+    if (i >= 0) {
+      from = Math.max(0, Math.min(i - Math.floor(limit / 4), n - limit));
+      to = Math.min(n, from + limit);
+    }
+  }
+  const rows = chat.store.messages.byIds(ids.slice(from, to));
+  const byParent = chat.store.messages.childIds(id, [...new Set(rows.map((m) => m.parentId))]);
+  return { messages: rows.map((m) => messageView(m, byParent)), from, pathLength: n };
+}
+
+export function conversationView(
+  chat: ChatService,
+  id: string,
+  modelGreedy: boolean,
+  around?: string,
+): ConversationView {
+  const c = chat.store.conversations.require(id);
+  const page = messagePage(chat, id, { around });
   return {
     ...summary(chat, c),
     systemPrompt: c.systemPrompt,
     sampling: samplingView(c.sampling, modelGreedy),
     codec: c.codec,
-    messages: messages.map((m) => messageView(m, byParent)),
+    messages: page.messages,
+    page: { from: page.from, pathLength: page.pathLength },
     cache: chat.cacheInfo(id),
   };
 }

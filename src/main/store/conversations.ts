@@ -44,6 +44,16 @@ function safeJson(s: string): unknown {
   }
 }
 
+/**
+ * A conversation an import is still writing (exchange/import-writer.ts) has a marker row beside it, with
+ * the id `staging:<its id>`: while the marker exists neither is listed, counted or searched. Publishing
+ * deletes the marker (one row, however long the conversation); start-up after a crash deletes both.
+ */
+export const STAGING_PREFIX = 'staging:';
+/** SQL: the conversation id `col` is a published one (neither a marker nor marked). */
+export const PUBLISHED = (col: string) =>
+  `(substr(${col}, 1, ${STAGING_PREFIX.length}) <> '${STAGING_PREFIX}' AND NOT EXISTS (SELECT 1 FROM conversations s WHERE s.id = '${STAGING_PREFIX}' || ${col}))`;
+
 export interface NewConversation {
   id?: string;
   title?: string;
@@ -95,7 +105,9 @@ export class ConversationRepo {
   /** Most recently updated first. */
   list(opts: { limit?: number; offset?: number } = {}): Conversation[] {
     const rows = this.db
-      .prepare('SELECT * FROM conversations ORDER BY updated_at DESC, id LIMIT ? OFFSET ?')
+      .prepare(
+        `SELECT * FROM conversations WHERE ${PUBLISHED('conversations.id')} ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`,
+      )
       .all(opts.limit ?? -1, opts.offset ?? 0) as Row[];
     return rows.map(fromRow);
   }
@@ -138,13 +150,51 @@ export class ConversationRepo {
     );
   }
 
-  /** Deletes the conversation, its messages and (through ref counts) every block nobody else uses. */
+  /**
+   * Deletes the conversation, its messages and (through ref counts) every block nobody else uses. The
+   * messages' parent links are cut first: cascading down a chain nests one trigger per message, and SQLite
+   * refuses past 1,000 levels ("too many levels of trigger recursion": a 2,000-message chat could not be
+   * deleted).
+   */
   delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0;
+    return this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE messages SET parent_id = NULL WHERE conversation_id = ? AND parent_id IS NOT NULL')
+        .run(id);
+      return this.db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0;
+    })();
+  }
+
+  /** Marks a conversation being imported: not listed, counted or searched until `publish`. */
+  stage(id: string): void {
+    this.db
+      .prepare(`INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, '', 0, 0)`)
+      .run(STAGING_PREFIX + id);
+  }
+
+  publish(id: string): void {
+    this.db.prepare('DELETE FROM conversations WHERE id = ?').run(STAGING_PREFIX + id);
+  }
+
+  /** Deletes what imports left unpublished (a crash mid-import, at start-up); returns how many. */
+  discardStaged(): number {
+    const markers = this.db
+      .prepare(`SELECT id FROM conversations WHERE substr(id, 1, ?) = ?`)
+      .pluck()
+      .all(STAGING_PREFIX.length, STAGING_PREFIX) as string[];
+    for (const m of markers) {
+      this.delete(m.slice(STAGING_PREFIX.length));
+      this.delete(m);
+    }
+    return markers.length;
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM conversations').get() as { n: number }).n;
+    return (
+      this.db.prepare(`SELECT count(*) AS n FROM conversations WHERE ${PUBLISHED('conversations.id')}`).get() as {
+        n: number;
+      }
+    ).n;
   }
 
   /** Marks the conversation's cache as imported from a file, keyed with `salt` (null: computed here). */

@@ -1,6 +1,7 @@
 // The message tree. Edit and regenerate add siblings; the conversation's active leaf names the path
 // shown. A path's token log is the concatenation of its messages' token ids back to the nearest reset.
 import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
 import { decodeTokenIds, encodeTokenIds } from './token-ids.ts';
 import { parseTurnStats } from '../../shared/turn-stats.ts';
@@ -51,6 +52,8 @@ type Optional = 'id' | 'createdAt' | 'tokenIds' | 'logReset' | 'contextFromId' |
 export type NewMessage = Omit<Message, Optional> & Partial<Pick<Message, Optional>>;
 
 export class MessageRepo {
+  private insertStmt: Statement | undefined;
+  private readonly pathCache = new Map<string, readonly string[]>();
   constructor(private readonly db: Db) {}
 
   insert(m: NewMessage): Message {
@@ -77,6 +80,28 @@ export class MessageRepo {
         m.stats ? JSON.stringify(m.stats) : null,
       );
     return this.get(id)!;
+  }
+
+  /**
+   * An insert for a bulk import whose tree was validated beforehand: one prepared statement, no lookups
+   * of the parent or of the row written (the foreign keys still hold).
+   */
+  insertTrusted(m: NewMessage & { id: string }): void {
+    this.insertStmt ??= this.db.prepare(`INSERT INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertStmt.run(
+      m.id,
+      m.conversationId,
+      m.parentId,
+      m.role,
+      m.content,
+      m.createdAt ?? Date.now(),
+      m.tokenIds ? encodeTokenIds(m.tokenIds) : null,
+      m.logReset ? 1 : 0,
+      m.contextFromId ?? null,
+      m.tokenEnd ?? null,
+      m.stopReason ?? null,
+      m.stats ? JSON.stringify(m.stats) : null,
+    );
   }
 
   get(id: string): Message | undefined {
@@ -155,6 +180,74 @@ export class MessageRepo {
     return rows.map(fromRow);
   }
 
+  /**
+   * Ids of the root-to-leaf path ending at `leafId` (no message bodies: a long path is paged). A message's
+   * path never changes (parents are fixed at insert), so the last few are kept: paging through a
+   * 100k-message chat walks its chain once, and a new turn's path extends its parent's.
+   */
+  pathIds(leafId: string | null): readonly string[] {
+    if (!leafId) return [];
+    const hit = this.pathCache.get(leafId);
+    if (hit) {
+      this.pathCache.delete(leafId); // most recently used last
+      this.pathCache.set(leafId, hit);
+      return hit;
+    }
+    const parent = this.db.prepare('SELECT parent_id FROM messages WHERE id = ?').pluck().get(leafId) as
+      string | null | undefined;
+    if (parent === undefined) return [];
+    const above = parent === null ? [] : this.pathCache.get(parent);
+    const ids = above
+      ? [...above, leafId]
+      : (this.db
+          .prepare(
+            `WITH RECURSIVE up(id, depth) AS (
+               SELECT ?, 0
+               UNION ALL SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
+             )
+             SELECT up.id FROM up ORDER BY up.depth DESC`,
+          )
+          .pluck()
+          .all(leafId) as string[]);
+    this.pathCache.set(leafId, ids);
+    if (this.pathCache.size > 8) this.pathCache.delete(this.pathCache.keys().next().value!);
+    return ids;
+  }
+
+  /** The messages with these ids, in the order given (missing ones skipped). */
+  byIds(ids: readonly string[]): Message[] {
+    const rows = this.db
+      .prepare(`SELECT ${COLS} FROM messages WHERE id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(ids)) as Row[];
+    const by = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => {
+      const r = by.get(id);
+      return r ? [fromRow(r)] : [];
+    });
+  }
+
+  /** Children ids of each given parent (null = the conversation's roots), in creation order. */
+  childIds(conversationId: string, parentIds: ReadonlyArray<string | null>): Map<string | null, string[]> {
+    const ids = parentIds.filter((p): p is string => p !== null);
+    const rows = this.db
+      .prepare(
+        `SELECT n, id, parent_id AS parentId FROM messages WHERE parent_id IN (SELECT value FROM json_each(?))
+         UNION ALL SELECT n, id, NULL FROM messages WHERE ? AND conversation_id = ? AND parent_id IS NULL
+         ORDER BY n`,
+      )
+      .all(JSON.stringify(ids), parentIds.includes(null) ? 1 : 0, conversationId) as Array<{
+      id: string;
+      parentId: string | null;
+    }>;
+    const out = new Map<string | null, string[]>();
+    for (const r of rows) {
+      const list = out.get(r.parentId);
+      if (list) list.push(r.id);
+      else out.set(r.parentId, [r.id]);
+    }
+    return out;
+  }
+
   /** The token log that was in the model after `leafId` (null if a message on the way never ran). */
   /** Ids of the conversation's messages with no reply: the ends of its branches. */
   leaves(conversationId: string): string[] {
@@ -169,20 +262,28 @@ export class MessageRepo {
   }
 
   tokenLog(leafId: string | null): number[] | null {
-    const path = this.path(leafId);
-    let start = 0;
-    for (let i = path.length - 1; i >= 0; i--) {
-      if (path[i]!.logReset) {
-        start = i;
-        break;
+    const ids = this.pathIds(leafId);
+    // read from the leaf back to the latest reset, a slice at a time: a log that is absent (an imported
+    // message that never ran) is known from its last messages, without reading a long path's rows
+    const pieces: Buffer[] = [];
+    const stmt = this.db.prepare(
+      'SELECT id, token_ids AS tokenIds, log_reset AS logReset FROM messages WHERE id IN (SELECT value FROM json_each(?))',
+    );
+    for (let end = ids.length; end > 0; end -= 512) {
+      const slice = ids.slice(Math.max(0, end - 512), end);
+      const rows = new Map(
+        (stmt.all(JSON.stringify(slice)) as Array<{ id: string; tokenIds: Buffer | null; logReset: number }>).map(
+          (r) => [r.id, r],
+        ),
+      );
+      for (let k = slice.length - 1; k >= 0; k--) {
+        const r = rows.get(slice[k]!);
+        if (!r?.tokenIds) return null;
+        pieces.push(r.tokenIds);
+        if (r.logReset === 1) return decodeTokenIds(Buffer.concat(pieces.reverse()));
       }
     }
-    const out: number[] = [];
-    for (const m of path.slice(start)) {
-      if (!m.tokenIds) return null;
-      for (const t of m.tokenIds) out.push(t);
-    }
-    return out;
+    return decodeTokenIds(Buffer.concat(pieces.reverse()));
   }
 
   /** Following the newest child at each step: where switching to a branch lands. */

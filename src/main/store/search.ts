@@ -1,3 +1,4 @@
+import { PUBLISHED } from './conversations.ts';
 import type { Db } from './database.ts';
 
 export interface SearchHit {
@@ -25,7 +26,7 @@ export function searchMessages(db: Db, text: string, limit = 50): SearchHit[] {
       `SELECT m.conversation_id AS conversationId, c.title AS conversationTitle, c.updated_at AS updatedAt, m.id AS messageId, m.role AS role,
               snippet(messages_fts, 0, '«', '»', '…', 12) AS snippet
        FROM messages_fts JOIN messages m ON m.n = messages_fts.rowid JOIN conversations c ON c.id = m.conversation_id
-       WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?`,
+       WHERE messages_fts MATCH ? AND ${PUBLISHED('c.id')} ORDER BY rank LIMIT ?`,
     )
     .all(q, limit) as SearchHit[];
 }

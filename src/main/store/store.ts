@@ -42,7 +42,9 @@ export class Store {
   /** Opens `<dir>/reprise.db` (or a file path ending in .db, or ':memory:'). */
   static open(dirOrFile: string, o: { checkpointIdleMs?: number; skipIntegrityCheck?: boolean } = {}): Store {
     const file = dirOrFile === ':memory:' || dirOrFile.endsWith('.db') ? dirOrFile : join(dirOrFile, DB_FILE);
-    return new Store(openDatabase(file, o), o.checkpointIdleMs);
+    const store = new Store(openDatabase(file, o), o.checkpointIdleMs);
+    if (!o.skipIntegrityCheck) store.conversations.discardStaged(); // an import cut short by a crash
+    return store;
   }
 
   transaction<T>(fn: () => T): T {

@@ -14,7 +14,8 @@ import { newCacheSalt, saltBlocks } from './bundle-salt.ts';
 import { ImportError, describeZodError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { readJson } from './read-json.ts';
-import { exportConversation, insertConversations, parseRepriseFile } from './reprise-json.ts';
+import { type ImportPlan, writeImport } from './import-writer.ts';
+import { exportConversation, parseRepriseFile } from './reprise-json.ts';
 import { REPRISE_FORMAT, REPRISE_VERSION } from './schema.ts';
 import { conversationSchema } from './schema.ts';
 
@@ -214,27 +215,21 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
 }
 
 /**
- * Validates everything first, then writes conversation + blocks + references in one transaction. The
- * blocks are re-keyed with a fresh cache salt (bundle-salt.ts): they serve only this conversation.
+ * Validates everything; what to write: the conversation and its blocks re-keyed with a fresh cache salt
+ * (bundle-salt.ts), so that they serve only this conversation.
  */
-export function importBundle(store: Store, bytes: Uint8Array): { conversationId: string; importedBlocks: number } {
+export function planBundle(bytes: Uint8Array): ImportPlan {
   const parsed = parseBundle(bytes);
   const { manifest } = parsed;
   const salt = newCacheSalt();
   const { blocks, owners } = saltBlocks(manifest.conversation, parsed.blocks, parsed.owners, salt, (why) => bad(why), {
     sourceSalt: manifest.cacheSalt ?? null,
   });
-  return store.transaction(() => {
-    const { ids, messageIds } = insertConversations(store, [manifest.conversation]);
-    if (blocks.length) store.conversations.setCacheSalt(ids[0]!, salt);
-    let imported = 0;
-    for (const [i, blk] of blocks.entries()) {
-      const had = store.blocks.hasBlock(blk.hash);
-      store.blocks.put([blk]);
-      if (!had) imported++;
-      for (const old of owners[i]!)
-        store.blocks.addRefs(messageIds.get(`${manifest.conversation.id}\u0000${old}`)!, [blk.hash]);
-    }
-    return { conversationId: ids[0]!, importedBlocks: imported };
-  });
+  return { conversations: [manifest.conversation], blocks: { list: blocks, owners, salt } };
+}
+
+/** Validates everything first, then writes conversation + blocks + references in one transaction. */
+export function importBundle(store: Store, bytes: Uint8Array): { conversationId: string; importedBlocks: number } {
+  const w = writeImport(store, planBundle(bytes));
+  return { conversationId: w.ids[0]!, importedBlocks: w.importedBlocks };
 }

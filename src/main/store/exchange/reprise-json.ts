@@ -1,8 +1,8 @@
 // Reprise JSON export/import. Imports get fresh ids (importing twice yields two copies, never a clash)
-// and are applied in one transaction: all or nothing.
-import { randomUUID } from 'node:crypto';
+// and are applied all or nothing (import-writer.ts).
 import type { Store } from '../store.ts';
 import { ImportError, describeZodError } from './errors.ts';
+import { writeImport } from './import-writer.ts';
 import { LIMITS } from './limits.ts';
 import { readJson } from './read-json.ts';
 import {
@@ -140,52 +140,7 @@ export function checkTree(c: ConversationExport, where: string): void {
   }
 }
 
-/** Writes validated conversations (caller holds the transaction). Returns new conversation ids and the old→new message id map. */
-export function insertConversations(
-  store: Store,
-  convs: ConversationExport[],
-): { ids: string[]; messageIds: Map<string, string> } {
-  const messageIds = new Map<string, string>();
-  const ids: string[] = [];
-  for (const c of convs) {
-    const conv = store.conversations.create({
-      title: c.title,
-      model: c.model,
-      modelFingerprint: c.modelFingerprint,
-      systemPrompt: c.systemPrompt,
-      sampling: c.sampling,
-      codec: c.codec,
-      createdAt: c.createdAt,
-      updatedAt: c.updatedAt,
-    });
-    const local = new Map<string, string>();
-    for (const m of c.messages) {
-      const nid = randomUUID();
-      store.messages.insert({
-        id: nid,
-        conversationId: conv.id,
-        parentId: m.parentId === null ? null : local.get(m.parentId)!,
-        role: m.role,
-        content: m.content,
-        createdAt: m.createdAt,
-        tokenIds: m.tokenIds ?? null,
-        logReset: m.logReset ?? false,
-        contextFromId: m.contextFromId ? (m.contextFromId === m.id ? nid : (local.get(m.contextFromId) ?? null)) : null,
-        tokenEnd: m.tokenEnd ?? null,
-        stopReason: m.stopReason ?? null,
-        stats: m.stats ?? null,
-      });
-      local.set(m.id, nid);
-      messageIds.set(`${c.id}\u0000${m.id}`, nid);
-    }
-    if (c.activeLeafId) store.conversations.setActiveLeaf(conv.id, local.get(c.activeLeafId)!);
-    store.db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(c.updatedAt, conv.id);
-    ids.push(conv.id);
-  }
-  return { ids, messageIds };
-}
-
 export function importRepriseJson(store: Store, bytes: Uint8Array): string[] {
   const file = parseRepriseFile(readJson(bytes, LIMITS.maxJsonBytes));
-  return store.transaction(() => insertConversations(store, file.conversations).ids);
+  return writeImport(store, { conversations: file.conversations }).ids;
 }

@@ -112,12 +112,16 @@ export class CacheState {
  * The main side pushes model status changes and native menu commands over one long-lived stream, so the
  * start-up model load shows without polling and the desktop menu drives the same actions as the buttons.
  */
-export function followAppEvents(onMenu: (command: MenuCommand) => void): () => void {
+export function followAppEvents(
+  onMenu: (command: MenuCommand) => void,
+  onCacheVerified: (conversationId: string) => void = () => {},
+): () => void {
   const events = api.stream('app.events', {});
   void (async () => {
     try {
       for await (const e of events) {
         if (e.type === 'model') model.status = e.status;
+        else if (e.type === 'cacheVerified') onCacheVerified(e.conversationId);
         else onMenu(e.command);
       }
     } catch {

@@ -68,6 +68,9 @@ function untouched(now: ConversationView, created: ConversationView): boolean {
   return now.title === created.title && now.systemPrompt === created.systemPrompt && now.codec === created.codec;
 }
 
+/** Messages kept loaded at most (pages of 100 come and go as the user scrolls): the DOM stays bounded. */
+const MAX_LOADED = 200;
+
 export class ChatState {
   conversation = $state.raw<ConversationView | null>(null);
   loadingId = $state<string | null>(null);
@@ -106,7 +109,17 @@ export class ChatState {
     const i = msgs.findIndex((m) => m.id === t.replacesId);
     return i >= 0 ? msgs.slice(0, i) : msgs;
   });
-  readonly lastAssistantId: string | null = $derived(this.visible.findLast((m) => m.role === 'assistant')?.id ?? null);
+  /** Long conversations come a page at a time: more of the path before / after what is loaded. */
+  readonly hasEarlier = $derived((this.conversation?.page.from ?? 0) > 0);
+  readonly hasLater = $derived(
+    this.conversation !== null &&
+      this.conversation.page.from + this.conversation.messages.length < this.conversation.page.pathLength,
+  );
+  /** A page is being fetched (one at a time). */
+  loadingPage = $state(false);
+  readonly lastAssistantId: string | null = $derived(
+    this.hasLater ? null : (this.visible.findLast((m) => m.role === 'assistant')?.id ?? null),
+  );
 
   async open(id: string, focusMessageId: string | null = null): Promise<void> {
     this.focusMessageId = focusMessageId;
@@ -116,7 +129,7 @@ export class ChatState {
     }
     this.loadingId = id;
     try {
-      let view = await api.call('conversations.get', { id });
+      let view = await api.call('conversations.get', { id, ...(focusMessageId ? { around: focusMessageId } : {}) });
       if (this.loadingId !== id) return;
       // a search hit on another branch: switch to it, so the hit is there to see
       if (focusMessageId && !view.messages.some((m) => m.id === focusMessageId))
@@ -281,6 +294,7 @@ export class ChatState {
     if (!conv) return;
     const id = conv.id;
     if (this.fresh?.id === id) this.fresh = null; // it has a message now, whatever the reply does
+    if (this.hasLater) await this.reload(id); // the reply goes at the end: show the end
     this.composer = '';
     await this.run({ kind: 'send', conversationId: id, replacesId: null, userText: body }, () =>
       api.stream('chat.send', { conversationId: id, text: body }),
@@ -335,10 +349,61 @@ export class ChatState {
     this.prediction.cancel();
   }
 
-  /** The open chat switches to the branch holding `messageId` when it is not on the one shown. */
+  /**
+   * The open chat shows `messageId`: the page holding it when it is on the active path but not loaded,
+   * else the branch holding it.
+   */
   private async showBranchOf(messageId: string): Promise<void> {
-    if (this.turn || this.conversation?.messages.some((m) => m.id === messageId)) return;
+    const conv = this.conversation;
+    if (!conv || this.turn || conv.messages.some((m) => m.id === messageId)) return;
+    try {
+      const view = await api.call('conversations.get', { id: conv.id, around: messageId });
+      if (this.conversation?.id !== conv.id) return;
+      if (view.messages.some((m) => m.id === messageId)) {
+        this.conversation = view;
+        return;
+      }
+    } catch (e) {
+      toasts.error(e, 'Could not open the conversation');
+      return;
+    }
     await this.switchBranch(messageId);
+  }
+
+  /**
+   * The page before (or after) what is loaded. At most MAX_LOADED messages stay: the far end of the loaded
+   * stretch is let go, so a 100k-message chat never puts more than that in the page.
+   */
+  async loadPage(direction: 'earlier' | 'later'): Promise<boolean> {
+    const conv = this.conversation;
+    if (!conv || this.loadingPage || (direction === 'earlier' ? !this.hasEarlier : !this.hasLater)) return false;
+    this.loadingPage = true;
+    try {
+      const cursor = direction === 'earlier' ? conv.messages[0]!.id : conv.messages.at(-1)!.id;
+      const p = await api.call(
+        'conversations.messages',
+        direction === 'earlier' ? { id: conv.id, before: cursor } : { id: conv.id, after: cursor },
+      );
+      if (this.conversation !== conv) return false; // another chat, or this one changed meanwhile
+      let messages: MessageView[];
+      let from: number;
+      if (direction === 'earlier') {
+        messages = [...p.messages, ...conv.messages].slice(0, MAX_LOADED);
+        from = p.from;
+      } else {
+        const all = [...conv.messages, ...p.messages];
+        messages = all.slice(Math.max(0, all.length - MAX_LOADED));
+        from = conv.page.from + (all.length - messages.length);
+      }
+      this.conversation = { ...conv, messages, page: { from, pathLength: p.pathLength } };
+      return true;
+    } catch (e) {
+      toasts.error(e, 'Could not load more messages');
+      if (this.conversation === conv) await this.reload(conv.id);
+      return false;
+    } finally {
+      this.loadingPage = false;
+    }
   }
 
   async switchBranch(messageId: string): Promise<void> {
