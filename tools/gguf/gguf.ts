@@ -231,25 +231,25 @@ export function readGguf(path: string, headerBytes = 64 << 20): GgufFile {
       case T.INT8:
         return buf.readInt8(p++);
       case T.UINT16:
-        return (p += 2), buf.readUInt16LE(p - 2);
+        return ((p += 2), buf.readUInt16LE(p - 2));
       case T.INT16:
-        return (p += 2), buf.readInt16LE(p - 2);
+        return ((p += 2), buf.readInt16LE(p - 2));
       case T.UINT32:
         return u32();
       case T.INT32:
-        return (p += 4), buf.readInt32LE(p - 4);
+        return ((p += 4), buf.readInt32LE(p - 4));
       case T.FLOAT32:
-        return (p += 4), buf.readFloatLE(p - 4);
+        return ((p += 4), buf.readFloatLE(p - 4));
       case T.BOOL:
         return buf.readUInt8(p++) !== 0;
       case T.STRING:
         return str();
       case T.UINT64:
-        return (p += 8), buf.readBigUInt64LE(p - 8);
+        return ((p += 8), buf.readBigUInt64LE(p - 8));
       case T.INT64:
-        return (p += 8), buf.readBigInt64LE(p - 8);
+        return ((p += 8), buf.readBigInt64LE(p - 8));
       case T.FLOAT64:
-        return (p += 8), buf.readDoubleLE(p - 8);
+        return ((p += 8), buf.readDoubleLE(p - 8));
       default:
         throw new Error(`gguf: unknown value type ${type} at byte ${p}`);
     }

@@ -45,7 +45,8 @@ export function onnxWeights(onnxPath: string): Map<string, { dims: number[]; rea
         const f = new Float32Array(n);
         const fd = openSync(file, 'r');
         try {
-          if (readSync(fd, new Uint8Array(f.buffer), 0, n * 4, offset) !== n * 4) throw new Error(`short read: ${t.name}`);
+          if (readSync(fd, new Uint8Array(f.buffer), 0, n * 4, offset) !== n * 4)
+            throw new Error(`short read: ${t.name}`);
         } finally {
           closeSync(fd);
         }
@@ -133,7 +134,11 @@ export function tokenizerMetadata(tokenizerJson: string, cfg: LlamaConfig): Reco
 export function convertLlamaOnnxToGguf(dir: string, outPath: string, opts: { f16?: boolean } = {}): { bytes: number } {
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as LlamaConfig;
   const w = onnxWeights(join(dir, 'onnx', 'model.onnx'));
-  const { hidden: H, heads: nH, kv: nKV } = {
+  const {
+    hidden: H,
+    heads: nH,
+    kv: nKV,
+  } = {
     hidden: cfg.hidden_size,
     heads: cfg.num_attention_heads,
     kv: cfg.num_key_value_heads,
@@ -165,7 +170,12 @@ export function convertLlamaOnnxToGguf(dir: string, outPath: string, opts: { f16
     });
   };
   const emb = get('model.embed_tokens.weight'); // [V, H]: already one row per token
-  tensors.push({ name: 'token_embd.weight', dims: [H, cfg.vocab_size], type: wtype, data: () => toBytes(emb.read(), wtype) });
+  tensors.push({
+    name: 'token_embd.weight',
+    dims: [H, cfg.vocab_size],
+    type: wtype,
+    data: () => toBytes(emb.read(), wtype),
+  });
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const p = `model.layers.${l}`;
     vec(`blk.${l}.attn_norm.weight`, `${p}.input_layernorm.weight`);
