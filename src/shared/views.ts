@@ -31,6 +31,8 @@ export interface ModelView {
   isDefault: boolean;
   /** CPU threads the loaded model runs with (the setting applies by reloading it). */
   threads: number;
+  /** Identity of the weights and layout: the key of this model's KV blocks (and of a chat's model). */
+  fingerprint: string;
 }
 
 export type ModelStatus =
@@ -74,6 +76,15 @@ export interface ConversationView extends ConversationSummary {
   /** The active path, root first. */
   messages: MessageView[];
   cache: ConversationCache;
+  /** The model the chat's last reply was made with (its cache belongs to it); null before the first reply. */
+  model: ConversationModelView | null;
+}
+
+export interface ConversationModelView {
+  name: string;
+  fingerprint: string;
+  /** A folder here that holds this model (for a one-click switch); null when none is known to exist. */
+  dir: string | null;
 }
 
 export interface ConversationCache {

@@ -134,8 +134,13 @@ export function modelLibraryService(backend: Backend): {
   };
 }
 
-/** After a successful open of a folder other than the built-in model: "last used", recent folders, cache keys. */
+/** After a successful load: "last used", recent folders, and the fingerprint a chat's model is found by. */
 export function rememberUse(backend: Backend, dir: string): void {
   const fingerprint = backend.models.engine?.info.fingerprint;
-  recordUse(backend.dataDir, { dir, fingerprint });
+  try {
+    recordUse(backend.dataDir, { dir, fingerprint });
+  } catch (err) {
+    // a read-only data folder costs the "last used" column, not the model that just loaded
+    backend.logger.warn('models: could not record the use of a model folder', { dir, error: String(err) });
+  }
 }

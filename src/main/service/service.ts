@@ -12,6 +12,7 @@ import { AppError } from '../../shared/errors.ts';
 import { ImportMemory } from './import-memory.ts';
 import { conversationView, summary } from './views-of.ts';
 import { modelLibraryService, rememberUse } from './models-service.ts';
+import { folderOf } from '../models/index.ts';
 import type { TurnProgress, TurnResult } from '../../shared/views.ts';
 
 export interface ServiceDeps {
@@ -57,7 +58,18 @@ export function createService(deps: ServiceDeps): Service {
 
   /** The model's generation_config decides what an unset temperature means. */
   const modelGreedy = (): boolean => chat.engine?.info.generationDefaults.doSample === false;
-  const view = (id: string) => conversationView(chat, id, modelGreedy());
+  // A chat's model: the loaded one, or the newest folder known to hold it (the banner's one-click switch).
+  const locate = (fingerprint: string): string | null => {
+    const m = models.status.state === 'ready' ? models.status.model : null;
+    return m?.fingerprint === fingerprint ? m.dir : folderOf(backend.dataDir, fingerprint);
+  };
+  const view = (id: string) => conversationView(chat, id, modelGreedy(), locate);
+  // Every model that loads (the built-in one too) is remembered with its fingerprint, so a chat made with
+  // it can find its folder again; the first load may have finished before the service exists.
+  models.onStatus((s) => {
+    if (s.state === 'ready') rememberUse(backend, s.model.dir);
+  });
+  if (models.status.state === 'ready') rememberUse(backend, models.status.model.dir);
 
   const turn = async (
     sink: StreamSink<string, TurnProgress>,
@@ -149,7 +161,6 @@ export function createService(deps: ServiceDeps): Service {
       'model.open': async ({ dir }, sink) => {
         const status = await models.open(dir, (p) => sink.progress(p));
         if (status.state === 'ready') settings.update({ modelDir: status.model.isDefault ? null : dir });
-        if (status.state === 'ready' && !status.model.isDefault) rememberUse(backend, dir);
         return status;
       },
       'chat.send': (p, sink) => turn(sink, (h) => chat.sendMessage(p, h)),

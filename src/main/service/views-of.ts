@@ -34,7 +34,15 @@ export function messageView(m: Message, byParent: Map<string | null, string[]>):
   };
 }
 
-export function conversationView(chat: ChatService, id: string, modelGreedy: boolean): ConversationView {
+/** Finds a folder holding the model with this fingerprint (null: none known here). */
+export type ModelLocator = (fingerprint: string) => string | null;
+
+export function conversationView(
+  chat: ChatService,
+  id: string,
+  modelGreedy: boolean,
+  locate: ModelLocator = () => null,
+): ConversationView {
   const { conversation: c, messages } = chat.getConversation(id);
   const byParent = chat.store.messages.idsByParent(id);
   return {
@@ -44,6 +52,9 @@ export function conversationView(chat: ChatService, id: string, modelGreedy: boo
     codec: c.codec,
     messages: messages.map((m) => messageView(m, byParent)),
     cache: chat.cacheInfo(id),
+    model: c.modelFingerprint
+      ? { name: c.model || 'another model', fingerprint: c.modelFingerprint, dir: locate(c.modelFingerprint) }
+      : null,
   };
 }
 
