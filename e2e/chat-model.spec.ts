@@ -48,3 +48,32 @@ test('a chat made with another model says so, switches back in one click and res
   await sendAndWait(page, 'Still there?');
   await expect(lastTurnCache(page)).toContainText('Resumed');
 });
+
+test('recent folders: a folder opened by path is offered again, one click opens it', async ({ app }) => {
+  const { page } = app;
+  const card = page.getByTestId('model-name');
+  await expect(card).toHaveText('tiny-llama', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Open model folder…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Open model folder' });
+  const other = join(FIXTURES, 'tiny-llama-fp16kv');
+  await dialog.getByRole('textbox', { name: 'Model folder' }).fill(other);
+  await dialog.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(card).toHaveText('tiny-llama-fp16kv', { timeout: 60_000 });
+
+  // the folder it came from is a recent one now; the loaded one is not offered
+  await page.getByRole('button', { name: 'Open model folder…' }).click();
+  const recent = dialog.getByTestId('recent-folders');
+  await expect(recent.getByRole('button', { name: `Open tiny-llama (${join(FIXTURES, 'tiny-llama')})` })).toBeVisible();
+  await expect(recent).not.toContainText(other);
+  await recent.getByRole('button', { name: /^Open tiny-llama \(/ }).click();
+  await expect(card).toHaveText('tiny-llama', { timeout: 60_000 });
+  await expect(dialog).toHaveCount(0);
+
+  // the Models page lists both folders opened by path
+  await page.getByRole('button', { name: 'Models', exact: true }).click();
+  const models = page.getByRole('dialog', { name: 'Models' });
+  const listed = models.getByTestId('recent-folders');
+  await expect(listed).toContainText(other);
+  await listed.getByRole('button', { name: `Use tiny-llama-fp16kv (${other})` }).click();
+  await expect(card).toHaveText('tiny-llama-fp16kv', { timeout: 60_000 });
+});

@@ -26,6 +26,8 @@ export const methodParams = {
       cacheBudgetMb: z.number().int().min(16).max(1_000_000).optional(),
       defaultCodec: codecSchema.optional(),
       threads: z.number().int().min(0).max(256).optional(),
+      /** A Hugging Face access token to save (write-only: never read back); null removes the saved one. */
+      hfToken: z.string().trim().max(500).nullable().optional(),
     })
     .strict(),
   'cache.usage': empty,

@@ -107,6 +107,14 @@ export interface Settings {
   cacheBudgetMb: number;
   defaultCodec: Codec;
   threads: number;
+  /** The Hugging Face token: which one the hub calls use (never the token itself) and whether one is saved. */
+  hfToken: HfTokenState;
+}
+
+export interface HfTokenState {
+  /** 'env': HF_TOKEN (it wins over the saved one); 'settings': the saved one; null: none (public repos only). */
+  inUse: 'env' | 'settings' | null;
+  saved: boolean;
 }
 
 export interface TurnProgress {

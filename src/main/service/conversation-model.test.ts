@@ -56,6 +56,13 @@ test("a chat made with model A offers A's folder under model B, and resumes its 
   // and the chat made with B now points at B's folder
   const other = await client.call('conversations.get', { id: second.id });
   assert.equal(other.model?.dir, OTHER_MODEL);
+
+  // the folder opened by path is a recent folder; the built-in one has its own button
+  const lib = await client.call('models.installed', {});
+  assert.deepEqual(
+    lib.recent.map((r) => [r.name, r.dir]),
+    [['tiny-llama-fp16kv', OTHER_MODEL]],
+  );
 });
 
 test('a chat whose model is in no known folder says so (dir null)', async () => {

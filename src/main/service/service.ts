@@ -94,8 +94,9 @@ export function createService(deps: ServiceDeps): Service {
       'app.info': async () => info,
       'model.status': async () => models.status,
       'settings.get': async () => settings.view(),
-      'settings.update': async (p) => {
-        settings.update(p); // its subscribers apply it (budget: evict now; threads: reload the model)
+      'settings.update': async ({ hfToken, ...p }) => {
+        // its subscribers apply it (budget: evict now; threads: reload the model)
+        settings.update(hfToken === undefined ? p : { ...p, hfToken: checkHfToken(hfToken) });
         return settings.view();
       },
       'cache.usage': async () => chat.cacheUsage(),
@@ -205,3 +206,16 @@ export function createService(deps: ServiceDeps): Service {
 }
 
 export { modelView };
+
+/** A token to save: "" or null removes it; anything else must look like a Hugging Face token. */
+function checkHfToken(token: string | null): string | null {
+  if (!token) return null;
+  if (!/^hf_\S+$/.test(token))
+    throw new AppError({
+      code: 'badToken',
+      title: 'Invalid Hugging Face token',
+      cause: 'Hugging Face access tokens start with "hf_" and contain no spaces; the one given does not.',
+      suggestion: 'Copy a read token from https://huggingface.co/settings/tokens. The saved token was not changed.',
+    });
+  return token;
+}
