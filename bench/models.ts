@@ -2,8 +2,11 @@
 // weights file from the local hub stand-in (in its own process), against `curl -L` of the same file from
 // the same server in the same run, alternating reps. The pull's time includes everything a user waits
 // for: repo info and file tree, every file, sha256 verification, fsync and the move into the library.
+// One untimed round first (both warm: page cache, JIT, the server's first requests). CPU time is measured
+// too (the pull's process, curl's as a child): on a shared machine the wall-clock ratio follows the load,
+// the CPU each side spends per megabyte does much less.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +16,13 @@ import { median } from './stats.ts';
 
 type Results = Record<string, number | string | boolean>;
 const REPO = 'reprise-bench/big-ONNX';
+
+/** CPU ms used by this process's reaped children (curl), from /proc; null off Linux. */
+function childrenCpuMs(): number | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / 100; // cutime + cstime, in USER_HZ (100)
+}
 
 export async function benchModels({ quick, log }: { quick: boolean; log: (s: string) => void }): Promise<Results> {
   for (const f of FIXTURES.filter((x) => ['tiny-llama', 'tiny-llama-fp16kv'].includes(x.name)))
@@ -34,27 +44,38 @@ export async function benchModels({ quick, log }: { quick: boolean; log: (s: str
   const hasCurl = spawnSync('curl', ['--version']).status === 0;
   const pullMbS: number[] = [];
   const curlMbS: number[] = [];
+  const pullCpuMs: number[] = [];
+  const curlCpuMs: number[] = [];
   try {
-    for (let i = 0; i < reps; i++) {
+    for (let i = -1; i < reps; i++) {
+      const warmUp = i < 0;
       if (hasCurl) {
         const out = join(work, `curl-${i}.bin`);
+        const c0 = childrenCpuMs();
         const t0 = performance.now();
         const r = spawnSync('curl', ['-sSfL', '-o', out, `${url}/${REPO}/resolve/main/onnx/model.onnx_data`]);
         const s = (performance.now() - t0) / 1000;
         if (r.status !== 0) throw new Error(`curl failed: ${r.stderr.toString()}`);
         const bytes = statSync(out).size;
         rmSync(out);
-        curlMbS.push(bytes / 2 ** 20 / s);
+        if (!warmUp) {
+          curlMbS.push(bytes / 2 ** 20 / s);
+          if (c0 !== null) curlCpuMs.push(childrenCpuMs()! - c0);
+        }
       }
       const dataDir = join(work, `pull-${i}`);
+      const u0 = process.cpuUsage();
       const t0 = performance.now();
       const r = await pullModel({ dataDir, repo: REPO, hubUrl: url, variant: 'fp32' });
       const s = (performance.now() - t0) / 1000;
-      pullMbS.push(r.bytesFetched / 2 ** 20 / s);
+      const u = process.cpuUsage(u0);
       rmSync(dataDir, { recursive: true, force: true });
+      if (warmUp) continue;
+      pullMbS.push(r.bytesFetched / 2 ** 20 / s);
+      pullCpuMs.push((u.user + u.system) / 1000);
       log(
-        `rep ${i + 1}: pull ${pullMbS.at(-1)!.toFixed(0)} MB/s (${r.bytesFetched} bytes)` +
-          (hasCurl ? `, curl ${curlMbS.at(-1)!.toFixed(0)} MB/s` : ''),
+        `rep ${i + 1}: pull ${pullMbS.at(-1)!.toFixed(0)} MB/s, ${pullCpuMs.at(-1)!.toFixed(0)} ms CPU (${r.bytesFetched} bytes)` +
+          (hasCurl ? `; curl ${curlMbS.at(-1)!.toFixed(0)} MB/s, ${curlCpuMs.at(-1)?.toFixed(0) ?? '?'} ms CPU` : ''),
       );
     }
   } finally {
@@ -67,6 +88,12 @@ export async function benchModels({ quick, log }: { quick: boolean; log: (s: str
     const curl = median(curlMbS);
     res['models.curl_mb_s'] = Math.round(curl * 10) / 10;
     res['models.pull_vs_curl_ratio'] = Math.round((pull / curl) * 1000) / 1000;
+  }
+  res['models.pull_cpu_ms'] = Math.round(median(pullCpuMs));
+  if (curlCpuMs.length) {
+    res['models.curl_cpu_ms'] = Math.round(median(curlCpuMs));
+    // >= 1 would mean the pull spends no more CPU than curl for the same bytes (it also hashes and fsyncs)
+    res['models.curl_vs_pull_cpu_ratio'] = Math.round((median(curlCpuMs) / median(pullCpuMs)) * 1000) / 1000;
   }
   return res;
 }

@@ -111,3 +111,45 @@ test('search the hub, download with visible progress, chat with the new model, s
     page.getByText(/Deleted tiny-llama-ONNX-fp32: freed [\d.]+ KB and [\d.]+ (KB|B) of its cache/),
   ).toBeVisible();
 });
+
+test('a gated model: refused without a token, with a way to the setting; downloads with the saved token', async ({
+  app,
+}) => {
+  const { page } = app;
+  const GATED = 'reprise-test/gated-llama-ONNX';
+  await expect(page.getByTestId('model-name')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Models', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Models' });
+  await expect(dialog.getByTestId('hf-token')).toContainText('none; gated models need one');
+  await dialog.getByLabel('Search the hub').fill('gated');
+  await dialog.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(dialog.getByTestId('model-results')).toContainText('gated: needs a Hugging Face token');
+  await dialog.getByRole('button', { name: GATED, exact: true }).click();
+  await expect(dialog.getByTestId('error')).toContainText('This model needs a Hugging Face token');
+  await expect(dialog.getByTestId('error')).toContainText('About Reprise → Hugging Face token');
+
+  // one click to the setting
+  await dialog.getByRole('button', { name: 'Set a Hugging Face token…' }).click();
+  const about = page.getByRole('dialog', { name: 'About Reprise' });
+  await expect(about.getByTestId('hf-token-state')).toContainText('None saved');
+  await about.getByLabel('Access token').fill('hf_standin_allowed');
+  await about.getByRole('button', { name: 'Save token' }).click();
+  await expect(about.getByRole('status').filter({ hasText: 'Token saved' })).toBeVisible();
+  await expect(about.getByTestId('hf-token-state')).toContainText('In use: the saved one.');
+  await expect(about.getByLabel('Access token')).toHaveValue('');
+  await expectNoViolations(page, 'the token setting');
+  await about.getByRole('button', { name: 'Close' }).click();
+
+  await page.getByRole('button', { name: 'Models', exact: true }).click();
+  await expect(dialog.getByTestId('hf-token')).toContainText('the one saved in Reprise');
+  await dialog.getByLabel('Search the hub').fill('gated');
+  await dialog.getByRole('button', { name: 'Search', exact: true }).click();
+  await dialog.getByRole('button', { name: GATED, exact: true }).click();
+  await dialog
+    .getByTestId('model-variants')
+    .getByRole('button', { name: /^Download fp32/ })
+    .click();
+  await expect(dialog.getByTestId('installed-model').filter({ hasText: 'gated-llama-ONNX-fp32' })).toBeVisible({
+    timeout: 60_000,
+  });
+});

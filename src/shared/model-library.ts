@@ -13,7 +13,7 @@ export interface HubModelView {
   downloads: number;
   likes: number;
   updatedAt: string;
-  /** Gated or private: downloading needs HF_TOKEN. */
+  /** Gated or private: downloading needs a Hugging Face token (HF_TOKEN or the app's settings). */
   gated: boolean;
 }
 
@@ -56,6 +56,14 @@ export interface ModelLibraryView {
   models: InstalledModelView[];
   /** The built-in model's folder: opening it switches back. */
   builtInDir: string;
+  /** Model folders opened by path lately (not the installed or built-in ones), newest first. */
+  recent: RecentFolderView[];
+}
+
+export interface RecentFolderView {
+  name: string;
+  dir: string;
+  lastUsedAt: number;
 }
 
 export interface PullProgressView {

@@ -27,6 +27,8 @@ export const methodParams = {
       defaultCodec: codecSchema.optional(),
       threads: z.number().int().min(0).max(256).optional(),
       verifyImports: z.boolean().optional(),
+      /** A Hugging Face access token to save (write-only: never read back); null removes the saved one. */
+      hfToken: z.string().trim().max(500).nullable().optional(),
     })
     .strict(),
   'cache.usage': empty,

@@ -31,6 +31,8 @@ export interface ModelView {
   isDefault: boolean;
   /** CPU threads the loaded model runs with (the setting applies by reloading it). */
   threads: number;
+  /** Identity of the weights and layout: the key of this model's KV blocks (and of a chat's model). */
+  fingerprint: string;
 }
 
 export type ModelStatus =
@@ -85,6 +87,15 @@ export interface ConversationView extends ConversationSummary {
   messages: MessageView[];
   page: { from: number; pathLength: number };
   cache: ConversationCache;
+  /** The model the chat's last reply was made with (its cache belongs to it); null before the first reply. */
+  model: ConversationModelView | null;
+}
+
+export interface ConversationModelView {
+  name: string;
+  fingerprint: string;
+  /** A folder here that holds this model (for a one-click switch); null when none is known to exist. */
+  dir: string | null;
 }
 
 export interface ConversationCache {
@@ -109,6 +120,14 @@ export interface Settings {
   threads: number;
   /** After a bundle import, verify its cache against a recomputation in the background. */
   verifyImports: boolean;
+  /** The Hugging Face token: which one the hub calls use (never the token itself) and whether one is saved. */
+  hfToken: HfTokenState;
+}
+
+export interface HfTokenState {
+  /** 'env': HF_TOKEN (it wins over the saved one); 'settings': the saved one; null: none (public repos only). */
+  inUse: 'env' | 'settings' | null;
+  saved: boolean;
 }
 
 export interface TurnProgress {

@@ -27,6 +27,7 @@ export function modelView(info: ModelInfo, defaultDir: string): ModelView {
     layers: info.layout.numLayers,
     isDefault: info.dir === defaultDir,
     threads: info.threads,
+    fingerprint: info.fingerprint,
   };
 }
 

@@ -57,3 +57,20 @@ test('a settings file that cannot be replaced: a clear error and no leftover tem
     t.cleanup();
   }
 });
+
+test('the saved secrets never reach the log: a damaged settings file is reported without its contents', () => {
+  const t = tmpDir('reprise-settings-');
+  try {
+    const secret = 'hf_secretSecretSecret123';
+    // edited by hand without quotes: JSON.parse's message quotes the text around the error
+    writeFileSync(join(t.dir, 'settings.json'), `{"hfToken": ${secret}, "apiKey": "${secret}"}`);
+    const warnings: string[] = [];
+    const s = new SettingsStore(t.dir, (m) => warnings.push(m));
+    assert.equal(s.all.hfToken, null, 'defaults');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /unreadable/);
+    assert.ok(!warnings[0]!.includes('hf_secret'), warnings[0]);
+  } finally {
+    t.cleanup();
+  }
+});

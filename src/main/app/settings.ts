@@ -18,6 +18,8 @@ const fileSchema = z.object({
   apiPort: z.number().int().min(1).max(65535).default(1435),
   /** Generated on first enable; clients send it as a Bearer token. */
   apiKey: z.string().min(16).nullable().default(null),
+  /** Hugging Face access token for gated repos (HF_TOKEN in the environment wins). Never sent to the UI. */
+  hfToken: z.string().nullable().default(null),
 });
 export type SettingsFile = z.infer<typeof fileSchema>;
 
@@ -39,7 +41,14 @@ export class SettingsStore {
     try {
       return fileSchema.parse(JSON.parse(readFileSync(this.file, 'utf8')));
     } catch (err) {
-      this.warn(`settings: ${this.file} is unreadable (${String(err)}); using defaults`);
+      // never the parser's message: it quotes the file's text, and the file holds the API key and the hub token
+      const why =
+        err instanceof z.ZodError
+          ? `bad value for ${err.issues.map((i) => i.path.join('.')).join(', ')}`
+          : err instanceof SyntaxError
+            ? 'not valid JSON'
+            : String(err);
+      this.warn(`settings: ${this.file} is unreadable (${why}); using defaults`);
       return fileSchema.parse({});
     }
   }
@@ -50,7 +59,19 @@ export class SettingsStore {
 
   view(): Settings {
     const { cacheBudgetMb, defaultCodec, threads, verifyImports } = this.value;
-    return { cacheBudgetMb, defaultCodec, threads, verifyImports };
+    const saved = this.value.hfToken !== null;
+    return {
+      cacheBudgetMb,
+      defaultCodec,
+      threads,
+      verifyImports,
+      hfToken: { inUse: hfTokenSource(this.value), saved },
+    };
+  }
+
+  /** The token the hub calls use: HF_TOKEN from the environment, else the saved one (as huggingface_hub does). */
+  hubToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
+    return env.HF_TOKEN || this.value.hfToken || undefined;
   }
 
   /** Every change, after it is saved: the settings' users read them here instead of keeping copies. */
@@ -78,6 +99,10 @@ export class SettingsStore {
     for (const l of this.listeners) l(this.all, { ...previous });
     return this.all;
   }
+}
+
+function hfTokenSource(s: SettingsFile, env: NodeJS.ProcessEnv = process.env): 'env' | 'settings' | null {
+  return env.HF_TOKEN ? 'env' : s.hfToken ? 'settings' : null;
 }
 
 /** A failed settings write in the database's words: what, why, what to do. */

@@ -18,6 +18,8 @@ import {
 import { open } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { downloadFile, fileDownloadInfo, HubApiError } from '@huggingface/hub';
+
+type FileDownloadInfo = NonNullable<Awaited<ReturnType<typeof fileDownloadInfo>>>;
 import { DISK_MARGIN_BYTES, formatBytes, freeSpace as defaultFreeSpace, type FreeSpaceProbe } from './disk-space.ts';
 import { ModelError } from './errors.ts';
 import { hubError, hubParams, type HubOptions, type HubParams } from './hub.ts';
@@ -139,16 +141,31 @@ export async function pullModel(o: PullOptions): Promise<PullResult> {
     await checkSpace(o.freeSpace ?? defaultFreeSpace, staging, total - resumed, variant, details.variants);
 
     const meter = new Meter(total, resumed, files.length, o.onProgress);
-    for (const [i, f] of files.entries()) {
-      if (state.done[f.path] && existsSync(join(staging, f.path))) continue;
-      meter.file(f.path, i);
-      state.current = f.sha256 ? { path: f.path, size: f.size, sha256: f.sha256 } : undefined;
-      saveState(staging, state);
+    const todo = files
+      .map((f, i) => ({ f, i }))
+      .filter(({ f }) => !(state.done[f.path] && existsSync(join(staging, f.path))));
+    const fetchOne = async (f: RepoFile): Promise<void> => {
       await fetchVerified(p, o, details.revision, f, join(staging, f.path), meter);
       state.done[f.path] = { size: f.size, sha256: f.sha256 };
-      state.current = undefined;
-      saveState(staging, state);
-    }
+    };
+    // The small git files (config, tokenizer) all at once, beside the weights: a round trip each, not worth
+    // waiting for one by one. They are never resumed from partial bytes, so they need no `current` entry.
+    const small = todo.filter(({ f }) => !f.sha256);
+    const smallDone = small.length
+      ? settleAll(small.map(({ f }) => fetchOne(f))).then(() => saveState(staging, state))
+      : Promise.resolve();
+    // LFS files one at a time: the one being fetched is recorded, so its partial bytes can be resumed.
+    const lfsDone = (async () => {
+      for (const { f, i } of todo.filter(({ f }) => f.sha256)) {
+        meter.file(f.path, i);
+        state.current = { path: f.path, size: f.size, sha256: f.sha256! };
+        saveState(staging, state);
+        await fetchOne(f);
+        state.current = undefined;
+        saveState(staging, state);
+      }
+    })();
+    await settleAll([smallDone, lfsDone]);
     meter.finish();
 
     const manifest: Manifest = {
@@ -177,6 +194,13 @@ export async function pullModel(o: PullOptions): Promise<PullResult> {
   } finally {
     release();
   }
+}
+
+/** Like Promise.all, but waits for every promise before failing (no fetch still writing into staging). */
+async function settleAll(ps: Array<Promise<void>>): Promise<void> {
+  const rs = await Promise.allSettled(ps);
+  const failed = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function pickVariant(
@@ -302,12 +326,12 @@ async function fetchTail(
       f.path,
       `the hub's ETag ${etag.slice(0, 12)}… differs from the listed sha256 ${f.sha256.slice(0, 12)}…`,
     );
-  const blob = await downloadFile({ ...p, repo: o.repo, path: f.path, revision, downloadInfo: info });
-  if (!blob) throw new Error(`no content for ${f.path}`);
+  const body = await openBody(p, o, revision, f, info, have);
   const fh = await open(dest, 'a');
   let received = have;
-  // Network chunks are small (16-64 kB): they are written (and hashed) in batches, one write in flight
-  // while the next batch arrives.
+  // Network chunks are small (16-64 kB): each is hashed as it arrives (SHA-NI makes that cheap) and they go
+  // to disk in batches with one writev (no copy into a joined buffer), one write in flight while the next
+  // batch arrives.
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let flushedAt = performance.now();
@@ -315,18 +339,16 @@ async function fetchTail(
   const flush = async (): Promise<void> => {
     flushedAt = performance.now();
     if (!pendingBytes) return;
-    const buf = Buffer.concat(pending, pendingBytes);
+    const batch = pending;
     pending = [];
     pendingBytes = 0;
-    hash?.update(buf);
     await writing;
-    writing = fh.write(buf);
+    writing = fh.writev(batch);
   };
   try {
-    // A Range request from the first missing byte (the library's Blob.slice); the whole file when none.
-    const stream = (have > 0 ? blob.slice(have) : blob).stream();
-    for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of body) {
       if (received + chunk.length > f.size) throw new Error(`the hub sent more than ${f.size} bytes`);
+      hash?.update(chunk);
       pending.push(chunk);
       pendingBytes += chunk.length;
       received += chunk.length;
@@ -345,6 +367,43 @@ async function fetchTail(
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The bytes of one file from the first missing one. The library resolved the file (`fileDownloadInfo`: URL,
+ * size, ETag, Xet or not); a plain file is then read with the same GET its Blob would send (Range from the
+ * first missing byte, the token), but straight from the response body: the library's `Blob.stream()` pipes
+ * that body through an extra TransformStream, which cost twice the CPU and 2.5× the time per file here
+ * (bench/models.ts; README "Getting models"). Xet-stored files go through the library's own Blob.
+ */
+async function openBody(
+  p: HubParams,
+  o: PullOptions,
+  revision: string,
+  f: RepoFile,
+  info: FileDownloadInfo,
+  have: number,
+): Promise<AsyncIterable<Uint8Array>> {
+  if (info.xet) {
+    const blob = await downloadFile({ ...p, repo: o.repo, path: f.path, revision, downloadInfo: info });
+    if (!blob) throw new Error(`no content for ${f.path}`);
+    return (have > 0 ? blob.slice(have) : blob).stream() as unknown as AsyncIterable<Uint8Array>;
+  }
+  const headers: Record<string, string> = {};
+  if (have > 0) headers.Range = `bytes=${have}-${f.size - 1}`;
+  if (p.accessToken) headers.Authorization = `Bearer ${p.accessToken}`;
+  const res = await p.fetch(info.url, { headers });
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new HubApiError(res.url, res.status, res.headers.get('X-Request-Id') ?? undefined, `HTTP ${res.status}`);
+  }
+  // a server that ignores Range would send the whole file again, to be appended after the bytes we have
+  if (have > 0 && res.status !== 206) {
+    await res.body?.cancel();
+    throw new Error(`the server answered ${res.status} to a Range request for ${f.path}`);
+  }
+  if (!res.body) throw new Error(`no content for ${f.path}`);
+  return res.body as unknown as AsyncIterable<Uint8Array>;
 }
 
 function corrupt(repo: string, path: string, why: string): ModelError {

@@ -104,6 +104,9 @@ export class HubStandIn {
   readonly corrupt = new Set<string>();
   /** Destroy the connection once this many body bytes of the file went out (once). */
   dropAfter: { key: string; bytes: number } | null = null;
+  /** Answer Range requests from a later byte with the whole file (200), as some proxies do (the library's
+   *  `bytes=0-0` size probe is still answered). */
+  ignoreRange = false;
   throttleBytesPerSec: number | undefined;
   private server: Server | null = null;
   url = '';
@@ -331,7 +334,8 @@ export class HubStandIn {
     let start = 0;
     let end = size - 1;
     let status = 200;
-    const range = req.headers.range && /^bytes=(\d*)-(\d*)$/.exec(req.headers.range);
+    const asked = this.ignoreRange && req.headers.range !== 'bytes=0-0' ? undefined : req.headers.range;
+    const range = asked && /^bytes=(\d*)-(\d*)$/.exec(asked);
     if (range) {
       start = range[1] ? Number(range[1]) : size - Number(range[2]);
       end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;

@@ -30,7 +30,8 @@ export function hubParams(o: HubOptions = {}, env: NodeJS.ProcessEnv = process.e
       code: 'badToken',
       title: 'Invalid Hugging Face token',
       cause: 'Hugging Face access tokens start with "hf_"; the one given does not.',
-      suggestion: 'Copy a token from https://huggingface.co/settings/tokens into HF_TOKEN (or the app settings).',
+      suggestion:
+        'Copy a token from https://huggingface.co/settings/tokens into HF_TOKEN or Reprise\u2019s settings (About Reprise \u2192 Hugging Face token).',
     });
   const base = o.fetch ?? fetch;
   const signal = o.signal;
@@ -55,7 +56,7 @@ export function hubError(err: unknown, what: string, signal?: AbortSignal): Erro
         title: 'This model needs a Hugging Face token',
         cause: `The hub answered ${err.statusCode} for ${what}: the repository is gated or private${err.statusCode === 403 ? ' and the token given has no access to it' : ''}.`,
         suggestion:
-          'Accept the model\u2019s licence on its Hugging Face page, create a read token at https://huggingface.co/settings/tokens, and set it as HF_TOKEN (or in the app settings).',
+          'Accept the model\u2019s licence on its Hugging Face page, create a read token at https://huggingface.co/settings/tokens, and save it in Reprise (About Reprise \u2192 Hugging Face token) or set HF_TOKEN.',
       });
     if (err.statusCode === 404)
       return new ModelError({

@@ -21,6 +21,7 @@ export {
   recordUse,
   recentFolders,
   fingerprintsOf,
+  folderOf,
   removeModel,
   modelsDir,
   type InstalledModel,

@@ -179,6 +179,15 @@ export function fingerprintsOf(dataDir: string, dir: string): string[] {
   return readUsage(dataDir).find((e) => e.dir === resolve(dir))?.fingerprints ?? [];
 }
 
+/** The most recently used folder that still holds a model with this fingerprint (a chat's "switch to its model"). */
+export function folderOf(dataDir: string, fingerprint: string): string | null {
+  if (!fingerprint) return null;
+  const hit = readUsage(dataDir)
+    .filter((e) => e.fingerprints.includes(fingerprint) && existsSync(join(e.dir, 'config.json')))
+    .sort((a, b) => b.lastUsedAt - a.lastUsedAt)[0];
+  return hit?.dir ?? null;
+}
+
 export interface RemovedModel {
   name: string;
   dir: string;

@@ -50,6 +50,7 @@ beforeEach(() => {
   hub.resetCounters();
   hub.corrupt.clear();
   hub.dropAfter = null;
+  hub.ignoreRange = false;
   hub.throttleBytesPerSec = undefined;
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -287,6 +288,19 @@ describe('pull', () => {
       hub.requests.some((q) => q.includes(`range=bytes=199999-${onnx - 1}`)),
       hub.requests.join('\n'),
     );
+  });
+
+  test('a server that ignores Range is refused, not appended after the bytes kept; the next pull resumes', async () => {
+    const key = `${REPO}/onnx/model.onnx`;
+    hub.dropAfter = { key, bytes: 200_000 };
+    hub.ignoreRange = true; // the resume gets the whole file with a 200
+    await rejectsWith(pull({ retries: 1 }), 'network', /answered 200 to a Range request/);
+    assert.deepEqual(listInstalled(dataDir), []);
+    const partial = join(partialDir('tiny-llama-ONNX-fp32'), 'onnx/model.onnx');
+    assert.ok(statSync(partial).size <= 200_000, 'nothing was appended to the partial file');
+    hub.ignoreRange = false;
+    const r = await pull();
+    assert.equal(r.model.name, 'tiny-llama-ONNX-fp32'); // and its sha256 was verified
   });
 
   test('a corrupted byte is refused: sha256 mismatch, nothing installed, the bad file discarded', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { testBackend } from '../app/backend.testkit.ts';
 import { fixture } from '../engine/fixtures.testkit.ts';
-import { fixtureRepos, HubStandIn } from '../models/hub-stand-in.testkit.ts';
+import { fixtureRepos, HubStandIn, STAND_IN_TOKEN } from '../models/hub-stand-in.testkit.ts';
 import { FIXTURES_DIR } from '../../../tools/fixtures/build.ts';
 import { createClient, type ApiClient } from '../../shared/client.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -121,4 +121,37 @@ test('a pull cancelled half-way installs nothing; pulling again resumes, then th
   assert.equal(existsSync(join(backend.dataDir, 'models', NAME)), false);
   assert.deepEqual((await client.call('models.installed', {})).models, []);
   await rejectsWithCode(client.call('models.remove', { name: NAME }), 'notInstalled');
+});
+
+test("a gated repo: refused without a token (saying where to set one), pulled with the settings' token; HF_TOKEN wins", async () => {
+  const GATED = 'reprise-test/gated-llama-ONNX';
+  assert.deepEqual((await client.call('settings.get', {})).hfToken, { inUse: null, saved: false });
+  const refused = await rejectsWithCode(
+    client.stream('models.pull', { repo: GATED, variant: 'fp32' }),
+    'tokenRequired',
+  );
+  assert.match(refused.suggestion ?? '', /Hugging Face token/, 'points to the setting');
+  assert.ok(!existsSync(join(backend.dataDir, 'models', 'gated-llama-ONNX-fp32')));
+
+  // a malformed token is refused and nothing is saved
+  await rejectsWithCode(client.call('settings.update', { hfToken: 'not a token' }), 'badToken');
+  assert.equal((await client.call('settings.get', {})).hfToken.saved, false);
+
+  const s = await client.call('settings.update', { hfToken: STAND_IN_TOKEN });
+  assert.deepEqual(s.hfToken, { inUse: 'settings', saved: true }, 'which token, never the token');
+  assert.ok(!JSON.stringify(s).includes(STAND_IN_TOKEN));
+  const r = await client.stream('models.pull', { repo: GATED, variant: 'fp32' });
+  assert.equal(r.name, 'gated-llama-ONNX-fp32');
+  assert.ok(existsSync(join(r.dir, 'config.json')));
+
+  // HF_TOKEN in the environment wins over the saved one
+  process.env.HF_TOKEN = 'hf_wrong_token';
+  try {
+    assert.equal((await client.call('settings.get', {})).hfToken.inUse, 'env');
+    await rejectsWithCode(client.call('models.details', { repo: GATED }), 'tokenRequired');
+  } finally {
+    delete process.env.HF_TOKEN;
+  }
+  assert.deepEqual((await client.call('settings.update', { hfToken: null })).hfToken, { inUse: null, saved: false });
+  await rejectsWithCode(client.call('models.details', { repo: GATED }), 'tokenRequired');
 });

@@ -6,6 +6,7 @@ import {
   listInstalled,
   modelsDir,
   pullModel,
+  recentFolders,
   recordUse,
   removeModel,
   repoDetails,
@@ -30,7 +31,9 @@ export function modelLibraryService(backend: Backend): {
   methods: LibraryMethods;
   streams: Pick<ServiceStreams, 'models.pull'>;
 } {
-  const { dataDir, chat, models } = backend;
+  const { dataDir, chat, models, settings } = backend;
+  // HF_TOKEN from the environment wins over the one saved in the settings (as huggingface_hub does).
+  const hub = () => ({ accessToken: settings.hubToken() });
   const loadedDir = (): string | null => (models.status.state === 'ready' ? models.status.model.dir : null);
   const cacheOf = (dir: string) => {
     const fps = fingerprintsOf(dataDir, dir);
@@ -40,9 +43,9 @@ export function modelLibraryService(backend: Backend): {
   return {
     methods: {
       'models.starters': async () => STARTERS.map((s) => ({ ...s, sizesMB: { ...s.sizesMB } })),
-      'models.search': async ({ query, sort }) => searchModels(query, { sort }),
+      'models.search': async ({ query, sort }) => searchModels(query, { sort, ...hub() }),
       'models.details': async ({ repo }) => {
-        const d = await repoDetails(repo, thisMachine());
+        const d = await repoDetails(repo, thisMachine(), hub());
         const installed: Record<string, string> = {};
         for (const m of listInstalled(dataDir)) if (m.repo === repo && m.variant) installed[m.variant] = m.name;
         return {
@@ -76,7 +79,11 @@ export function modelLibraryService(backend: Backend): {
             cacheBytes: cache.storedBytes,
           };
         });
-        return { models: list, builtInDir: models.defaultDir };
+        const listed = new Set([models.defaultDir, ...list.map((m) => m.dir)]);
+        const recent = recentFolders(dataDir)
+          .filter((r) => !listed.has(r.dir))
+          .map((r) => ({ name: r.name, dir: r.dir, lastUsedAt: r.lastUsedAt }));
+        return { models: list, builtInDir: models.defaultDir, recent };
       },
       'models.remove': async ({ name, withCache }) => {
         const dir = join(modelsDir(dataDir), name);
@@ -108,6 +115,7 @@ export function modelLibraryService(backend: Backend): {
           repo,
           variant,
           machine: thisMachine(),
+          ...hub(),
           signal: sink.signal,
           onProgress: (p) =>
             sink.progress({
@@ -134,8 +142,13 @@ export function modelLibraryService(backend: Backend): {
   };
 }
 
-/** After a successful open of a folder other than the built-in model: "last used", recent folders, cache keys. */
+/** After a successful load: "last used", recent folders, and the fingerprint a chat's model is found by. */
 export function rememberUse(backend: Backend, dir: string): void {
   const fingerprint = backend.models.engine?.info.fingerprint;
-  recordUse(backend.dataDir, { dir, fingerprint });
+  try {
+    recordUse(backend.dataDir, { dir, fingerprint });
+  } catch (err) {
+    // a read-only data folder costs the "last used" column, not the model that just loaded
+    backend.logger.warn('models: could not record the use of a model folder', { dir, error: String(err) });
+  }
 }

@@ -12,6 +12,7 @@ import { AppError } from '../../shared/errors.ts';
 import { ImportMemory } from './import-memory.ts';
 import { conversationView, messagePage, summary } from './views-of.ts';
 import { modelLibraryService, rememberUse } from './models-service.ts';
+import { folderOf } from '../models/index.ts';
 import type { TurnProgress, TurnResult } from '../../shared/views.ts';
 
 export interface ServiceDeps {
@@ -57,7 +58,18 @@ export function createService(deps: ServiceDeps): Service {
 
   /** The model's generation_config decides what an unset temperature means. */
   const modelGreedy = (): boolean => chat.engine?.info.generationDefaults.doSample === false;
-  const view = (id: string, around?: string) => conversationView(chat, id, modelGreedy(), around);
+  // A chat's model: the loaded one, or the newest folder known to hold it (the banner's one-click switch).
+  const locate = (fingerprint: string): string | null => {
+    const m = models.status.state === 'ready' ? models.status.model : null;
+    return m?.fingerprint === fingerprint ? m.dir : folderOf(backend.dataDir, fingerprint);
+  };
+  const view = (id: string, around?: string) => conversationView(chat, id, modelGreedy(), around, locate);
+  // Every model that loads (the built-in one too) is remembered with its fingerprint, so a chat made with
+  // it can find its folder again; the first load may have finished before the service exists.
+  models.onStatus((s) => {
+    if (s.state === 'ready') rememberUse(backend, s.model.dir);
+  });
+  if (models.status.state === 'ready') rememberUse(backend, models.status.model.dir);
 
   const turn = async (
     sink: StreamSink<string, TurnProgress>,
@@ -82,8 +94,9 @@ export function createService(deps: ServiceDeps): Service {
       'app.info': async () => info,
       'model.status': async () => models.status,
       'settings.get': async () => settings.view(),
-      'settings.update': async (p) => {
-        settings.update(p); // its subscribers apply it (budget: evict now; threads: reload the model)
+      'settings.update': async ({ hfToken, ...p }) => {
+        // its subscribers apply it (budget: evict now; threads: reload the model)
+        settings.update(hfToken === undefined ? p : { ...p, hfToken: checkHfToken(hfToken) });
         return settings.view();
       },
       'cache.usage': async () => chat.cacheUsage(),
@@ -160,7 +173,6 @@ export function createService(deps: ServiceDeps): Service {
       'model.open': async ({ dir }, sink) => {
         const status = await models.open(dir, (p) => sink.progress(p));
         if (status.state === 'ready') settings.update({ modelDir: status.model.isDefault ? null : dir });
-        if (status.state === 'ready' && !status.model.isDefault) rememberUse(backend, dir);
         return status;
       },
       'chat.send': (p, sink) => turn(sink, (h) => chat.sendMessage(p, h)),
@@ -212,3 +224,16 @@ export function createService(deps: ServiceDeps): Service {
 }
 
 export { modelView };
+
+/** A token to save: "" or null removes it; anything else must look like a Hugging Face token. */
+function checkHfToken(token: string | null): string | null {
+  if (!token) return null;
+  if (!/^hf_\S+$/.test(token))
+    throw new AppError({
+      code: 'badToken',
+      title: 'Invalid Hugging Face token',
+      cause: 'Hugging Face access tokens start with "hf_" and contain no spaces; the one given does not.',
+      suggestion: 'Copy a read token from https://huggingface.co/settings/tokens. The saved token was not changed.',
+    });
+  return token;
+}

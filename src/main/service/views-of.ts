@@ -76,11 +76,15 @@ export function messagePage(chat: ChatService, id: string, at: PageAt = {}): Mes
   return { messages: rows.map((m) => messageView(m, byParent)), from, pathLength: n };
 }
 
+/** Finds a folder holding the model with this fingerprint (null: none known here). */
+export type ModelLocator = (fingerprint: string) => string | null;
+
 export function conversationView(
   chat: ChatService,
   id: string,
   modelGreedy: boolean,
   around?: string,
+  locate: ModelLocator = () => null,
 ): ConversationView {
   const c = chat.store.conversations.require(id);
   const page = messagePage(chat, id, { around });
@@ -92,6 +96,9 @@ export function conversationView(
     messages: page.messages,
     page: { from: page.from, pathLength: page.pathLength },
     cache: chat.cacheInfo(id),
+    model: c.modelFingerprint
+      ? { name: c.model || 'another model', fingerprint: c.modelFingerprint, dir: locate(c.modelFingerprint) }
+      : null,
   };
 }
 

@@ -4,6 +4,7 @@ import type {
   CacheUsage,
   LoadProgress,
   MenuCommand,
+  MethodParams,
   ModelStatus,
   ModelView,
   Settings,
@@ -96,7 +97,17 @@ export class CacheState {
     }
   }
 
-  async updateSettings(patch: Partial<Settings>): Promise<boolean> {
+  /** Saves (a string) or removes (null) the Hugging Face token; the error, if any, for the form to show. */
+  async setHfToken(hfToken: string | null): Promise<UserError | null> {
+    try {
+      this.settings = await api.call('settings.update', { hfToken });
+      return null;
+    } catch (e) {
+      return toUserError(e, 'Could not save the token');
+    }
+  }
+
+  async updateSettings(patch: MethodParams<'settings.update'>): Promise<boolean> {
     try {
       this.settings = await api.call('settings.update', patch);
       void this.refresh();
