@@ -43,3 +43,45 @@ test('messages say when they were written, on hover', async ({ app }) => {
   await expect(time).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT/);
   await expect(time).toHaveAttribute('title', /\d/);
 });
+
+test('"Jump to latest" never covers the messages', async ({ app }) => {
+  const { page } = app;
+  const long = 'A long paragraph about the sea and the boats on it, written out to fill the page. '.repeat(6);
+  await importConversations(page, [
+    { title: 'Long chat', turns: Array.from({ length: 10 }, (_, i): [string, string] => [`Question ${i}`, long]) },
+  ]);
+  const log = page.getByRole('log', { name: 'Messages' });
+  const scroller = log.locator('..');
+  await expect(messages(page, 'assistant')).toHaveCount(10);
+  await scroller.evaluate((el) => {
+    el.scrollTop = el.scrollHeight - el.clientHeight - 300;
+    el.dispatchEvent(new Event('scroll'));
+  });
+  const jump = page.getByRole('button', { name: '↓ Jump to latest' });
+  await expect(jump).toBeVisible();
+  const button = (await jump.boundingBox())!;
+  const view = (await scroller.boundingBox())!;
+  const overlaps = (a: typeof button, b: typeof button) =>
+    a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  const clip = (a: typeof button, b: typeof button) => {
+    const x = Math.max(a.x, b.x);
+    const y = Math.max(a.y, b.y);
+    return {
+      x,
+      y,
+      width: Math.min(a.x + a.width, b.x + b.width) - x,
+      height: Math.min(a.y + a.height, b.y + b.height) - y,
+    };
+  };
+  for (const m of await page.getByTestId('message').all()) {
+    const box = await m.boundingBox();
+    if (!box || !overlaps(box, view)) continue; // scrolled out of sight
+    const seen = clip(box, view); // the part of the message in the log's window
+    expect(overlaps(button, seen), `the button covers “${(await m.innerText()).slice(0, 40)}…”`).toBe(false);
+  }
+  await jump.click();
+  await expect(jump).toHaveCount(0);
+  await expect
+    .poll(() => scroller.evaluate((el) => Math.round(el.scrollHeight - el.scrollTop - el.clientHeight)))
+    .toBeLessThan(2);
+});

@@ -29,6 +29,8 @@ export const turnStatsSchema = z.object({
   snapshotStoredBytes: count,
   /** Oldest turns dropped to fit the context window (0 when none). */
   droppedMessages: count,
+  /** Openings of the first and last dropped messages (which turns were left out). */
+  droppedSpan: z.tuple([z.string().max(200), z.string().max(200)]).optional(),
   contextTokens: count,
   contextLength: count,
   /**

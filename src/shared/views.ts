@@ -179,9 +179,16 @@ export type MenuCommand =
   'newChat' | 'import' | 'exportJson' | 'exportMarkdown' | 'exportBundle' | 'openModel' | 'search' | 'about';
 
 /** Pushed to the renderer over the long-lived `app.events` stream. */
+/**
+ * A conversation changed (in this window or another one on the same data): ids and kinds only, the
+ * renderer reads what it shows again. 'messages': new messages or another active branch.
+ */
+export type ConversationChange = 'created' | 'updated' | 'messages' | 'deleted';
+
 export type AppEvent =
   | { type: 'menu'; command: MenuCommand }
   | { type: 'model'; status: ModelStatus }
+  | { type: 'conversation'; id: string; change: ConversationChange }
   /** A background verification of an imported cache finished (the conversation now shows as verified). */
   | { type: 'cacheVerified'; conversationId: string; checkedBlocks: number; replacedBlocks: number };
 

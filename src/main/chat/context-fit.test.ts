@@ -7,7 +7,7 @@ import { fixture } from '../engine/fixtures.testkit.ts';
 import { Store } from '../store/store.ts';
 import type { Message } from '../store/types.ts';
 import { type FitEngine, fitHistory } from './context-fit.ts';
-import { buildTurnLog } from './prompt.ts';
+import { MIN_REPLY_ROOM, buildTurnLog, replyReserve } from './prompt.ts';
 import { ChatService } from './service.ts';
 import { ChatError } from './types.ts';
 
@@ -106,6 +106,51 @@ test('the fit keeps as much history as an exhaustive search of exact renders', a
     }
   }
   assert.equal(t.droppedMessages, want);
+});
+
+/** Tokens of system + history + the next user message, nothing dropped. */
+async function fullTokens(h: Message[]): Promise<number> {
+  const o = spec(h);
+  const msgs = [
+    { role: 'system' as const, content: o.systemPrompt },
+    ...h.map((m) => ({ role: m.role, content: m.content })),
+    { role: 'user' as const, content: o.userText },
+  ];
+  return (await engine.chatDelta(msgs, [])).append.length;
+}
+
+test('a history that fits is never cut to make room for the reply', async () => {
+  // the issue's case: a stated fact, a long reply, then a short question; the whole history fits with room
+  // for a reply, but not with the full 512-token reserve, and the trim dropped the fact
+  const h = history(6);
+  const full = await fullTokens(h);
+  const t = await buildTurnLog(engine, { ...spec(h), contextLength: full + 100, reserve: 512 });
+  assert.equal(t.droppedMessages, 0);
+  assert.equal(t.log.length, full);
+  assert.equal(t.droppedSpan, undefined);
+  // with less than MIN_REPLY_ROOM left, whole turns go: just enough to leave the full reserve
+  const tight = await buildTurnLog(engine, { ...spec(h), contextLength: full + MIN_REPLY_ROOM - 1, reserve: 120 });
+  assert.ok(tight.droppedMessages > 0 && tight.droppedMessages < h.length, `dropped ${tight.droppedMessages}`);
+  assert.ok(tight.log.length + 120 <= full + MIN_REPLY_ROOM - 1);
+  const keptOneMore = await fullTokens(h.slice(tight.droppedMessages - 2));
+  assert.ok(keptOneMore + 120 > full + MIN_REPLY_ROOM - 1, 'no more turns dropped than needed');
+});
+
+test('a trimmed turn says which messages were left out', async () => {
+  const h = history(8);
+  const full = await fullTokens(h);
+  const t = await buildTurnLog(engine, { ...spec(h), contextLength: full - 20, reserve: 64 });
+  assert.equal(t.droppedMessages, 4);
+  assert.deepEqual(t.droppedSpan, [
+    'Question number 0: lorem ipsum dolor',
+    'Answer number 3: lorem ipsum dolor lorem ipsum dolor lorem…',
+  ]);
+});
+
+test('the reply reserve: what max-tokens asks, at most 512 and a quarter of the context', () => {
+  assert.equal(replyReserve(4096, 32768), 512);
+  assert.equal(replyReserve(200, 2048), 200);
+  assert.equal(replyReserve(1024, 1024), 256);
 });
 
 test('Stop cancels the fit between tokenizer calls', async () => {

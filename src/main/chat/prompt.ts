@@ -13,7 +13,27 @@ export interface TurnLog {
   /** With logReset: the first path message kept in the log. */
   contextFromId: string | null;
   droppedMessages: number;
+  /** The first and last dropped messages' openings (which turns were left out), when any were. */
+  droppedSpan?: [first: string, last: string];
 }
+
+/** The most a reply is promised before history is dropped for it. */
+export const MAX_REPLY_RESERVE = 512;
+/** Below this much room for the reply, the oldest turns are dropped (up to the full reserve). */
+export const MIN_REPLY_ROOM = 64;
+
+/**
+ * Tokens kept free for the reply when the history is trimmed: what max-tokens asks, at most 512 and a
+ * quarter of the context (a reply limit of 4,096 must not throw away half a 8k context's history).
+ */
+export function replyReserve(maxTokens: number, contextLength: number): number {
+  return Math.max(1, Math.min(maxTokens, MAX_REPLY_RESERVE, Math.floor(contextLength / 4)));
+}
+
+const opening = (s: string) => {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > 60 ? `${t.slice(0, 59).trimEnd()}…` : t;
+};
 
 function chatMessages(systemPrompt: string, msgs: readonly Pick<Message, 'role' | 'content'>[]): ChatMessage[] {
   const out: ChatMessage[] = systemPrompt ? [{ role: 'system', content: systemPrompt }] : [];
@@ -24,7 +44,9 @@ function chatMessages(systemPrompt: string, msgs: readonly Pick<Message, 'role' 
 /**
  * @param history  path messages before the user message that are in `prevLog` (the context window)
  * @param prevLog  the exact token log after `history`, or null when some message never ran (imports)
- * @param reserve  tokens to keep free for the reply
+ * @param reserve  tokens to keep free for the reply (replyReserve). History is dropped only when the whole
+ *                 of it leaves less than MIN_REPLY_ROOM (or `reserve`, if smaller), and then just enough
+ *                 whole turns to make `reserve` free: a history that fits is never cut to make room.
  * The engine only renders and tokenizes here (FitEngine), each message once even when history is dropped.
  */
 export async function buildTurnLog(
@@ -72,7 +94,7 @@ export async function buildTurnLog(
       droppedMessages: 0,
     };
   }
-  if (t.log.length + o.reserve > o.contextLength) t = await dropOldest(engine, o, t);
+  if (t.log.length + Math.min(o.reserve, MIN_REPLY_ROOM) > o.contextLength) t = await dropOldest(engine, o, t);
   if (t.logReset) t.userTokenIds = t.log;
   return t;
 }
@@ -89,6 +111,9 @@ async function dropOldest(engine: FitEngine, o: Parameters<typeof buildTurnLog>[
       logReset: true,
       contextFromId: o.history[fit.dropped]?.id ?? o.userId,
       droppedMessages: fit.dropped,
+      ...(fit.dropped > 0 && {
+        droppedSpan: [opening(o.history[0]!.content), opening(o.history[fit.dropped - 1]!.content)],
+      }),
     };
   }
   if (best.log.length >= o.contextLength) {

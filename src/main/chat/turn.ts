@@ -12,7 +12,7 @@ import type { Conversation, Message } from '../store/types.ts';
 import { isDefaultTitle, titleFrom } from '../../shared/title.ts';
 import type { CacheNote } from '../../shared/vocabulary.ts';
 import { cacheOrigin, conversationKvContext } from './cache-origin.ts';
-import { type TurnLog, buildTurnLog } from './prompt.ts';
+import { type TurnLog, buildTurnLog, replyReserve } from './prompt.ts';
 import { DEFAULT_MAX_TOKENS, engineSampling } from './sampling.ts';
 import type { EngineSession, PrefixReport } from './session.ts';
 import { streamReply } from './stream-reply.ts';
@@ -107,6 +107,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
     snapshotRawBytes: (s1 ? rawOf(s1) : 0) + rawOf(s2),
     snapshotStoredBytes: (s1 ? storedOf(s1) : 0) + storedOf(s2),
     droppedMessages: turn.droppedMessages,
+    ...(turn.droppedSpan && { droppedSpan: turn.droppedSpan }),
     contextTokens: full.length,
     contextLength: engine.info.contextLength,
     restoreSource: prefix.source,
@@ -175,7 +176,7 @@ async function tokenLogFor(
     userText: spec.userText,
     prevLog,
     contextLength: info.contextLength,
-    reserve: Math.min(maxTokens, Math.floor(info.contextLength / 4)),
+    reserve: replyReserve(maxTokens, info.contextLength),
     signal,
   });
   const N = t.log.length;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { testBackend } from '../app/backend.testkit.ts';
@@ -47,6 +47,21 @@ test('a folder that is not a model gets a clear error and the working model stay
   assert.deepEqual(
     events.filter((e) => e.type === 'model').map((e) => (e.type === 'model' ? e.status.state : '')),
     ['loading', 'error'],
+  );
+});
+
+test('a typed model folder: ~ is the home folder, and a relative path is refused (not read from the cwd)', async () => {
+  const missing = `reprise-no-such-model-${process.pid}`;
+  const status = await client.stream('model.open', { dir: `~/${missing}` });
+  assert.equal(status.state, 'error');
+  assert.equal(status.state === 'error' && status.dir, join(homedir(), missing));
+  await assert.rejects(
+    async () => await client.stream('model.open', { dir: 'src' }),
+    (e: unknown) => {
+      assert.ok(e instanceof AppError && e.code === 'badArgument', String(e));
+      assert.match(e.title, /full path/);
+      return true;
+    },
   );
 });
 

@@ -2,6 +2,7 @@
 import ort from 'onnxruntime-node';
 import type { Backend } from '../app/backend.ts';
 import { modelView } from '../app/model-manager.ts';
+import { typedModelPath } from '../app/model-path.ts';
 import type { TurnHandlers, TurnOutcome } from '../chat/index.ts';
 import { APP_PRODUCT_NAME, APP_VERSION } from '../app-meta.ts';
 import type { AppInfo, TransportKind } from '../../shared/contract.ts';
@@ -9,6 +10,7 @@ import type { Service, StreamSink } from './dispatcher.ts';
 import type { LocalApiPort } from './local-api-port.ts';
 import type { NativePlatform } from './native.ts';
 import { AppError } from '../../shared/errors.ts';
+import { ChangeFeed } from './change-feed.ts';
 import { ImportMemory } from './import-memory.ts';
 import { conversationView, messagePage, summary } from './views-of.ts';
 import { modelLibraryService, rememberUse } from './models-service.ts';
@@ -54,6 +56,8 @@ export function createService(deps: ServiceDeps): Service {
     throw new AppError({ code: 'notAvailable', title: 'The local API is not available here' });
   };
   const imports = new ImportMemory(backend.dataDir);
+  /** Every window's app.events hears what any of them changed (browser tabs share one service). */
+  const changes = new ChangeFeed();
   const library = modelLibraryService(backend);
 
   /** The model's generation_config decides what an unset temperature means. */
@@ -78,14 +82,25 @@ export function createService(deps: ServiceDeps): Service {
     if (models.status.state === 'loading') sink.progress({ phase: 'restore', done: 0, total: 0 });
     await models.settled();
     models.require(); // a clear "no model" error before anything is written
-    const outcome = await run({
-      signal: sink.signal,
-      onEvent: (e) => {
-        if (e.type === 'fragment') sink.fragment(e.text);
-        else if (e.type === 'progress')
-          sink.progress({ phase: e.phase, done: e.done, total: e.total, userMessageId: e.userMessageId });
-      },
-    });
+    let conversationId: string | null = null;
+    let outcome: TurnOutcome;
+    try {
+      outcome = await run({
+        signal: sink.signal,
+        onEvent: (e) => {
+          if (e.type === 'fragment') sink.fragment(e.text);
+          else if (e.type === 'progress') {
+            if (e.userMessageId) conversationId ??= chat.store.messages.get(e.userMessageId)?.conversationId ?? null;
+            sink.progress({ phase: e.phase, done: e.done, total: e.total, userMessageId: e.userMessageId });
+          }
+        },
+      });
+    } finally {
+      // other windows see the turn once it is over (its messages, the title it gave a new chat), also when it
+      // failed or was stopped after the user message was stored
+      if (conversationId) changes.publish(conversationId, 'messages');
+    }
+    changes.publish(outcome.conversationId, 'messages');
     return { conversation: view(outcome.conversationId), assistantMessageId: outcome.message.id, stats: outcome.stats };
   };
 
@@ -122,7 +137,11 @@ export function createService(deps: ServiceDeps): Service {
         return v;
       },
       'conversations.messages': async ({ id, ...at }) => messagePage(chat, id, at),
-      'conversations.create': async (p) => view(chat.createConversation(p).id),
+      'conversations.create': async (p) => {
+        const id = chat.createConversation(p).id;
+        changes.publish(id, 'created');
+        return view(id);
+      },
       'conversations.update': async ({ id, title, systemPrompt, sampling, codec }) => {
         if (title !== undefined) chat.renameConversation(id, title);
         const current = chat.getConversation(id).conversation.sampling;
@@ -131,20 +150,29 @@ export function createService(deps: ServiceDeps): Service {
           codec,
           sampling: sampling ? { ...current, ...sampling } : undefined,
         });
+        changes.publish(id, 'updated');
         return view(id);
       },
       'conversations.delete': async ({ id }) => {
         backend.verifier.cancel(id);
         const r = chat.deleteConversation(id);
         if (!r.deleted) throw new AppError({ code: 'notFound', title: 'Conversation not found', cause: id });
+        changes.publish(id, 'deleted');
         return { deleted: true, freedBlocks: r.freedBlocks };
       },
-      // the page holding the message switched at, so the reader stays where they were
-      'messages.switchBranch': async ({ messageId }) => view(chat.switchBranch({ messageId }).id, messageId),
+      'messages.switchBranch': async ({ messageId }) => {
+        const id = chat.switchBranch({ messageId }).id;
+        changes.publish(id, 'messages');
+        return view(id, messageId); // the page holding the message switched at
+      },
       'api.status': async () => localApi().status(),
       'api.configure': async (p) => localApi().configure(p),
       'api.regenerateKey': async () => localApi().regenerateKey(),
-      'api.openResponse': async ({ id }) => view(chat.openApiChain(id).id),
+      'api.openResponse': async ({ id }) => {
+        const conversationId = chat.openApiChain(id).id;
+        changes.publish(conversationId, 'created');
+        return view(conversationId);
+      },
       'native.chooseModelFolder': async () => ({ dir: native ? await native.chooseModelFolder() : noNative() }),
       'native.openFile': async ({ purpose }) => (native ? native.openFile(purpose) : noNative()),
       'native.saveFile': async (file) => ({ path: native ? await native.saveFile(file) : noNative() }),
@@ -164,13 +192,15 @@ export function createService(deps: ServiceDeps): Service {
                 replacedBlocks: r.replacedBlocks,
               }),
             ),
+            changes.subscribe((id, change) => sink.fragment({ type: 'conversation', id, change })),
           ];
           sink.signal.addEventListener('abort', () => {
             offs.forEach((off) => off());
             resolve(null);
           });
         }),
-      'model.open': async ({ dir }, sink) => {
+      'model.open': async ({ dir: typed }, sink) => {
+        const dir = typedModelPath(typed); // ~ expanded here; a relative path is refused
         const status = await models.open(dir, (p) => sink.progress(p));
         if (status.state === 'ready') settings.update({ modelDir: status.model.isDefault ? null : dir });
         return status;
@@ -212,6 +242,7 @@ export function createService(deps: ServiceDeps): Service {
           // messages and blocks written of all of them
           onProgress: (done, total) => sink.progress({ phase: 'write', done, total }),
         });
+        for (const id of r.conversationIds) changes.publish(id, 'created');
         imports.remember(hash, { at: Date.now(), filename, format: r.format, conversationIds: r.conversationIds });
         // the setting: check an imported cache in the background; the import answers now
         if (settings.all.verifyImports)

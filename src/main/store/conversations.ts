@@ -112,12 +112,15 @@ export class ConversationRepo {
     return rows.map(fromRow);
   }
 
+  // Only a new message moves a conversation up the list (touch, from commitMessages): renaming, settings
+  // and switching branches keep its place.
   rename(id: string, title: string): void {
-    this.mustChange(
-      this.db.prepare('UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?').run(title, Date.now(), id)
-        .changes,
-      id,
-    );
+    this.mustChange(this.db.prepare('UPDATE conversations SET title = ? WHERE id = ?').run(title, id).changes, id);
+  }
+
+  /** A new message: the conversation moves to the top of the list. */
+  touch(id: string, now = Date.now()): void {
+    this.mustChange(this.db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(now, id).changes, id);
   }
 
   update(
@@ -127,7 +130,7 @@ export class ConversationRepo {
     const c = this.require(id);
     this.db
       .prepare(
-        'UPDATE conversations SET system_prompt = ?, sampling = ?, codec = ?, model = ?, model_fingerprint = ?, updated_at = ? WHERE id = ?',
+        'UPDATE conversations SET system_prompt = ?, sampling = ?, codec = ?, model = ?, model_fingerprint = ? WHERE id = ?',
       )
       .run(
         patch.systemPrompt ?? c.systemPrompt,
@@ -135,7 +138,6 @@ export class ConversationRepo {
         patch.codec ?? c.codec,
         patch.model ?? c.model,
         patch.modelFingerprint ?? c.modelFingerprint,
-        Date.now(),
         id,
       );
     return this.require(id);
@@ -143,9 +145,7 @@ export class ConversationRepo {
 
   setActiveLeaf(id: string, leafId: string | null): void {
     this.mustChange(
-      this.db
-        .prepare('UPDATE conversations SET active_leaf_id = ?, updated_at = ? WHERE id = ?')
-        .run(leafId, Date.now(), id).changes,
+      this.db.prepare('UPDATE conversations SET active_leaf_id = ? WHERE id = ?').run(leafId, id).changes,
       id,
     );
   }

@@ -116,6 +116,29 @@ test('message tree: branches on edit/regenerate, active path, token logs', async
   s.close();
 });
 
+test('only a new message moves a chat up the list: rename, settings and switching branches keep its place', () => {
+  const s = Store.open(':memory:');
+  const old = s.conversations.create({ title: 'Old', createdAt: 1000 });
+  const m = s.commitMessages(old.id, [
+    { message: { conversationId: old.id, parentId: null, role: 'user', content: 'a' } },
+  ]);
+  s.db.prepare('UPDATE conversations SET updated_at = 1000 WHERE id = ?').run(old.id);
+  const recent = s.conversations.create({ title: 'Recent', createdAt: 2000 });
+  const order = () => s.conversations.list().map((c) => c.title);
+  assert.deepEqual(order(), ['Recent', 'Old']);
+  s.conversations.rename(old.id, 'Old, renamed');
+  s.conversations.update(old.id, { systemPrompt: 'be brief', sampling: { temperature: 0.5 } });
+  s.conversations.setActiveLeaf(old.id, m[0]!.id);
+  assert.deepEqual(order(), ['Recent', 'Old, renamed']);
+  assert.equal(s.conversations.require(old.id).updatedAt, 1000);
+  s.commitMessages(old.id, [
+    { message: { conversationId: old.id, parentId: m[0]!.id, role: 'assistant', content: 'b' } },
+  ]);
+  assert.deepEqual(order(), ['Old, renamed', 'Recent']);
+  s.close();
+  void recent;
+});
+
 test('FTS search finds messages by words and prefixes; user syntax cannot break the query', async () => {
   const s = Store.open(':memory:');
   const a = s.conversations.create({ title: 'Cooking' });

@@ -98,7 +98,10 @@ export class Store {
         out.push(m);
       }
       const last = out[out.length - 1];
-      if (last) this.conversations.setActiveLeaf(conversationId, last.id);
+      if (last) {
+        this.conversations.setActiveLeaf(conversationId, last.id);
+        this.conversations.touch(conversationId);
+      }
       return out;
     });
   }

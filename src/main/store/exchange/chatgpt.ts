@@ -1,7 +1,9 @@
 // ChatGPT's conversations.json: an array of conversations whose messages form a tree in `mapping`.
 // Only text user/assistant messages are kept; skipped nodes (system, tool, hidden, empty) are spliced
 // out and their children re-attached to the nearest kept ancestor. The first system text becomes the
-// system prompt. Imported messages carry no token ids: their first turn prefills once.
+// system prompt. Imported messages carry no token ids: their first turn prefills once. Parts that are not
+// text (images, audio, files) become a placeholder where they were ("[image]", "[file: name]"), so a reply
+// about them still makes sense and nothing disappears without a trace.
 import { z } from 'zod';
 import type { ConversationExport, MessageExport } from './schema.ts';
 import { ImportError, describeZodError } from './errors.ts';
@@ -35,6 +37,32 @@ export function looksLikeChatGpt(data: unknown): boolean {
   return (
     Array.isArray(data) && data.length > 0 && typeof data[0] === 'object' && data[0] !== null && 'mapping' in data[0]
   );
+}
+
+/** A message part as text: strings as they are, an audio transcript's text, a placeholder for the rest. */
+function partText(p: unknown): string {
+  if (typeof p === 'string') return p;
+  if (!p || typeof p !== 'object') return '';
+  const o = p as Record<string, unknown>;
+  const type = typeof o['content_type'] === 'string' ? o['content_type'] : '';
+  if (typeof o['text'] === 'string' && o['text'].trim()) return o['text'];
+  if (type.startsWith('image')) return '[image]';
+  if (type.startsWith('audio')) return '[audio]';
+  if (type.includes('video')) return '[video]';
+  return type ? `[${type.replace(/_/g, ' ')}]` : '[attachment]';
+}
+
+/** Files attached to a message (metadata.attachments), images aside: their parts already say "[image]". */
+function attachmentNotes(metadata: Record<string, unknown> | null | undefined): string[] {
+  const list = metadata?.['attachments'];
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((a: unknown) => {
+    if (!a || typeof a !== 'object') return [];
+    const { name, mimeType, mime_type } = a as Record<string, unknown>;
+    const mime = typeof mimeType === 'string' ? mimeType : typeof mime_type === 'string' ? mime_type : '';
+    if (mime.startsWith('image/')) return [];
+    return [`[file: ${typeof name === 'string' && name.trim() ? name.trim().slice(0, 200) : 'unnamed'}]`];
+  });
 }
 
 /** Seconds -> ms; a time outside what a Date can hold (±8.64e15 ms) or not positive falls back. */
@@ -75,8 +103,8 @@ export function convertChatGpt(data: unknown): ConversationExport[] {
     const kept = new Map<string, string | null>(); // node id -> kept ancestor (or itself if kept)
     const messages: MessageExport[] = [];
     const textOf = (n: z.infer<typeof node>) =>
-      (n.message?.content?.parts ?? [])
-        .filter((p): p is string => typeof p === 'string')
+      [...(n.message?.content?.parts ?? []).map(partText), ...attachmentNotes(n.message?.metadata)]
+        .filter((p) => p !== '')
         .join('\n')
         .trim();
     const keep = (n: z.infer<typeof node>) => {
@@ -136,7 +164,7 @@ export function convertChatGpt(data: unknown): ConversationExport[] {
       messages,
     };
   });
-  // conversations without a single text message (only tool calls, images, hidden nodes) are left out
+  // conversations without a single user/assistant message (only tool calls, hidden nodes) are left out
   const withText = out.filter((c) => c.messages.length > 0);
   if (!withText.length)
     throw new ImportError(

@@ -71,6 +71,54 @@ test('Markdown export shows the active path', async () => {
   assert.ok(!md.includes('alt branch'));
 });
 
+test("Markdown export: a message's own headings sit below the export's User/Assistant headings", () => {
+  const s = Store.open(':memory:');
+  const c = s.conversations.create({ title: 'Notes' });
+  const reply = [
+    '# Plan',
+    '',
+    'Intro text.',
+    '',
+    '## Step one',
+    '',
+    '```md',
+    '# not a heading: inside code',
+    '```',
+    '',
+    'Setext title',
+    '============',
+    '',
+    '###### Deepest',
+  ].join('\n');
+  s.commitMessages(c.id, [
+    { message: { conversationId: c.id, parentId: null, role: 'user', content: 'Write a plan' } },
+  ]);
+  s.commitMessages(c.id, [
+    {
+      message: {
+        conversationId: c.id,
+        parentId: s.conversations.require(c.id).activeLeafId,
+        role: 'assistant',
+        content: reply,
+      },
+    },
+  ]);
+  const md = exportMarkdown(s);
+  const inCode = '# not a heading: inside code';
+  const headings = md.split('\n').filter((l) => /^#{1,6} /.test(l) && l !== inCode);
+  assert.deepEqual(headings, [
+    '# Notes',
+    '## User',
+    '## Assistant',
+    '### Plan',
+    '#### Step one',
+    '### Setext title',
+    '###### Deepest',
+  ]);
+  assert.ok(md.includes(`\`\`\`md\n${inCode}\n\`\`\``), 'code blocks are left as they are');
+  assert.ok(md.includes('Intro text.'));
+});
+
 test('bundle round-trip: blocks come along and the imported conversation resumes fully', async () => {
   const { s, c } = await seeded();
   const bundle = exportBundle(s, c.id);
@@ -154,6 +202,50 @@ test('ChatGPT conversations.json imports the tree, skipping system/tool/hidden n
   assert.equal(s.messages.count(c.id), 5);
   const u1 = s.messages.path(c.activeLeafId)[0]!;
   assert.equal(s.messages.children(u1.id).length, 2); // the regenerated alternative is a branch
+});
+
+test('ChatGPT image and file parts leave a placeholder where they were', () => {
+  const image = {
+    content_type: 'image_asset_pointer',
+    asset_pointer: 'file-service://file-abc',
+    width: 800,
+    height: 600,
+  };
+  const msg = (role: string, parts: unknown[], metadata: Record<string, unknown> = {}) => ({
+    author: { role },
+    create_time: 1700000000,
+    content: { content_type: 'multimodal_text', parts },
+    metadata,
+  });
+  const file = [
+    {
+      title: 'Pictures',
+      create_time: 1700000000,
+      current_node: 'a2',
+      mapping: {
+        u1: {
+          id: 'u1',
+          parent: null,
+          children: ['a1'],
+          message: msg('user', [image, 'What is in this picture?'], {
+            attachments: [
+              { id: 'file-abc', name: 'cat.png', mimeType: 'image/png' },
+              { id: 'file-def', name: 'notes.pdf', mimeType: 'application/pdf' },
+            ],
+          }),
+        },
+        a1: { id: 'a1', parent: 'u1', children: ['u2'], message: msg('assistant', ['A cat.']) },
+        u2: { id: 'u2', parent: 'a1', children: ['a2'], message: msg('user', [image]) },
+        a2: { id: 'a2', parent: 'u2', children: [], message: msg('assistant', ['Another cat.']) },
+      },
+    },
+  ];
+  const s = Store.open(':memory:');
+  const c = s.conversations.require(importFile(s, Buffer.from(JSON.stringify(file))).conversationIds[0]!);
+  assert.deepEqual(
+    s.messages.path(c.activeLeafId).map((m) => m.content),
+    ['[image]\nWhat is in this picture?\n[file: notes.pdf]', 'A cat.', '[image]', 'Another cat.'],
+  );
 });
 
 test('malformed imports fail with a clear error naming the problem and leave the DB unchanged', async () => {

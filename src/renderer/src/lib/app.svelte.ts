@@ -3,6 +3,7 @@ import type {
   AppInfo,
   CacheUsage,
   LoadProgress,
+  ConversationChange,
   MenuCommand,
   MethodParams,
   ModelStatus,
@@ -120,11 +121,13 @@ export class CacheState {
 }
 
 /**
- * The main side pushes model status changes and native menu commands over one long-lived stream, so the
- * start-up model load shows without polling and the desktop menu drives the same actions as the buttons.
+ * The main side pushes model status changes, native menu commands and conversation changes (from any
+ * window on the same data) over one long-lived stream, so the start-up model load shows without polling,
+ * the desktop menu drives the same actions as the buttons, and two tabs see each other's chats.
  */
 export function followAppEvents(
   onMenu: (command: MenuCommand) => void,
+  onConversation: (id: string, change: ConversationChange) => void,
   onCacheVerified: (conversationId: string) => void = () => {},
 ): () => void {
   const events = api.stream('app.events', {});
@@ -133,6 +136,7 @@ export function followAppEvents(
       for await (const e of events) {
         if (e.type === 'model') model.status = e.status;
         else if (e.type === 'cacheVerified') onCacheVerified(e.conversationId);
+        else if (e.type === 'conversation') onConversation(e.id, e.change);
         else onMenu(e.command);
       }
     } catch {

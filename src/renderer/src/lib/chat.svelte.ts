@@ -2,6 +2,7 @@
 import type { Prediction } from '../../../shared/client.ts';
 import type {
   Codec,
+  ConversationChange,
   ConversationSummary,
   ConversationView,
   MessageView,
@@ -96,6 +97,11 @@ export class ChatState {
   private drafts: Record<string, string> = loadDrafts();
   /** The chat New chat made, as created: discarded if the user leaves it as it was (see leave()). */
   private fresh: ConversationView | null = null;
+  /** Conversations this window is writing (rename, settings, branch): their result updates the view. */
+  private writing: Record<string, number> = {};
+  /** Changes announced since the last sync (coalesced: a burst of events reads the list once). */
+  private changed: Record<string, ConversationChange> = {};
+  private syncTimer: ReturnType<typeof setTimeout> | null = null;
 
   readonly busy = $derived(this.turn !== null);
   /** The running turn, when it belongs to the open conversation. */
@@ -409,7 +415,8 @@ export class ChatState {
   async switchBranch(messageId: string): Promise<void> {
     if (this.turn) return;
     try {
-      const view = await api.call('messages.switchBranch', { messageId });
+      const id = this.conversation?.id;
+      const view = await this.writingTo(id, () => api.call('messages.switchBranch', { messageId }));
       this.conversation = view;
       conversations.upsert(view);
     } catch (e) {
@@ -420,7 +427,7 @@ export class ChatState {
   async rename(id: string, title: string): Promise<boolean> {
     if (this.fresh?.id === id) this.fresh = null; // the user's work now: kept
     try {
-      const view = await api.call('conversations.update', { id, title });
+      const view = await this.writingTo(id, () => api.call('conversations.update', { id, title }));
       conversations.upsert(view);
       if (this.conversation?.id === id) this.conversation = view;
       return true;
@@ -428,6 +435,46 @@ export class ChatState {
       toasts.error(e, 'Could not rename the conversation');
       return false;
     }
+  }
+
+  private async writingTo<T>(id: string | undefined, call: () => Promise<T>): Promise<T> {
+    if (!id) return call();
+    this.writing[id] = (this.writing[id] ?? 0) + 1;
+    try {
+      return await call();
+    } finally {
+      if (--this.writing[id]! <= 0) delete this.writing[id];
+    }
+  }
+
+  /**
+   * A conversation changed, here or in another window on the same data (app.events): the list is read
+   * again, and so is the open chat when it changed, unless this window is the one writing it (its own
+   * call's result or turn updates it). Reads only: nothing here can announce another change.
+   */
+  onChange(id: string, change: ConversationChange): void {
+    const mine = this.writing[id] || this.turn?.conversationId === id;
+    if (!mine || change === 'deleted') this.changed[id] = change;
+    this.syncTimer ??= setTimeout(() => void this.sync(), 50);
+  }
+
+  private async sync(): Promise<void> {
+    this.syncTimer = null;
+    const changed = this.changed;
+    this.changed = {};
+    await conversations.refresh();
+    const open = this.conversation?.id;
+    const change = open ? changed[open] : undefined;
+    if (!open || !change || change === 'created') return;
+    if (change === 'deleted') {
+      if (this.turn?.conversationId === open) return;
+      this.conversation = null;
+      this.composer = '';
+      this.error = null;
+      toasts.info('This chat was deleted in another window.');
+      return;
+    }
+    await this.refreshOpen();
   }
 
   /** The open chat's view again (its cache card: blocks may have been evicted by other chats' turns). */
@@ -447,7 +494,7 @@ export class ChatState {
     if (!conv) return false;
     if (this.fresh?.id === conv.id) this.fresh = null; // settings edited: the user's work, kept
     try {
-      const view = await api.call('conversations.update', { id: conv.id, ...patch });
+      const view = await this.writingTo(conv.id, () => api.call('conversations.update', { id: conv.id, ...patch }));
       if (patch.systemPrompt !== undefined && patch.systemPrompt !== conv.systemPrompt && conv.messages.length > 0)
         this.promptChanged.add(conv.id);
       if (this.conversation?.id === view.id) this.conversation = view;
