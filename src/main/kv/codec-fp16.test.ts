@@ -166,7 +166,7 @@ describe('a chat resumed from fp16 blocks', { concurrency: false }, () => {
         const full = await engine.createGenerator();
         await full.appendTokens(ids);
         const want = await full.generate({ sampling: { greedy: true }, maxTokens: 48, ignoreEos: true });
-        // the stored history: the prompt and the reply, saved with fp16 (full blocks fp16, the tail exact)
+        // the stored history: the prompt and the reply, saved with fp16 (its partial tail too)
         const log = [...ids, ...want.tokenIds.slice(0, 24)];
         await full.rewindTo(log.length);
         const ctx = modelKvContext(engine.info, 'fp16', 16);

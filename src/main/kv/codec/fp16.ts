@@ -58,10 +58,16 @@ export function encodeFp16(layers: LayerKv[], layout: KvLayout): Buffer | null {
       const w = new Uint32Array(a.buffer, a.byteOffset, a.length);
       for (let i = 0; i < w.length; i++, o++) {
         const x = w[i]!;
-        const h = halfBits(x);
-        // overflow: a finite float became ±Inf
-        if ((h & 0x7fff) === 0x7c00 && (x & 0x7f800000) !== 0x7f800000) return null;
-        half[o] = h;
+        const abs = x & 0x7fffffff;
+        // normal halves (2^-14 ≤ |x| < 65504 + half an ulp): rebias and round to nearest even in one add
+        if (abs >= 0x38800000 && abs < 0x477ff000)
+          half[o] = ((x >>> 16) & 0x8000) | ((abs - 0x38000000 + 0xfff + ((abs >>> 13) & 1)) >>> 13);
+        else {
+          const h = halfBits(x);
+          // overflow: a finite float became ±Inf
+          if ((h & 0x7fff) === 0x7c00 && (x & 0x7f800000) !== 0x7f800000) return null;
+          half[o] = h;
+        }
       }
     }
   }
@@ -97,6 +103,8 @@ export function decodeFp16Into(body: Uint8Array, layout: KvLayout, count: number
   const T = halfBitsTable();
   const { cap, at } = target;
   const rows = Math.min(count, target.limit);
+  // two halves per 32-bit load where rows start on whole words (even headDim, word-aligned body)
+  const src32 = start % 4 === 0 && D % 2 === 0 ? new Uint32Array(src.buffer, src.byteOffset, src.length >> 1) : null;
   for (let l = 0; l < L; l++)
     for (let k = 0; k < 2; k++) {
       const a = k === 0 ? target.layers[l]!.key : target.layers[l]!.value;
@@ -106,7 +114,13 @@ export function decodeFp16Into(body: Uint8Array, layout: KvLayout, count: number
         const s = base + h * count * D;
         const o = (h * cap + at) * D;
         const n = rows * D;
-        for (let i = 0; i < n; i++) dst[o + i] = T[src[s + i]!]!;
+        if (src32) {
+          for (let i = 0, j = s >> 1; i < n; i += 2, j++) {
+            const w = src32[j]!;
+            dst[o + i] = T[w & 0xffff]!;
+            dst[o + i + 1] = T[w >>> 16]!;
+          }
+        } else for (let i = 0; i < n; i++) dst[o + i] = T[src[s + i]!]!;
       }
     }
 }
