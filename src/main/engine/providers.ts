@@ -17,6 +17,9 @@ export interface SessionResult {
 let quieted = false;
 
 /**
+ * `spin`: ORT's intra-op threads spin-wait between parallel sections (its default) or sleep. Off by default:
+ * on this project's shared 2-core machine (load 11–17) spinning made decode 2x slower in wall time and doubled
+ * the CPU per step (bench-100m, 2 threads, interleaved in one process); see README, Benchmarks.
  * `bytes`: the model already in memory (a rewritten graph, new-kv-graph.ts); `file` still names it in errors,
  * and its folder is where external weights are read from.
  */
@@ -25,14 +28,20 @@ export async function createSession(
   request: ProviderRequest,
   threads: number,
   bytes?: Uint8Array,
+  spin = false,
 ): Promise<SessionResult> {
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
-    // ORT resolves external data of a model loaded from memory against this folder (not the cwd).
-    ...(bytes ? { extra: { session: { model_external_initializers_file_folder_path: dirname(file) } } } : {}),
+    extra: {
+      session: {
+        // ORT resolves external data of a model loaded from memory against this folder (not the cwd).
+        ...(bytes ? { model_external_initializers_file_folder_path: dirname(file) } : {}),
+        'intra_op.allow_spinning': spin ? '1' : '0',
+      },
+    },
   };
   const create = (opts: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> =>
     bytes ? ort.InferenceSession.create(bytes, opts) : ort.InferenceSession.create(file, opts);
