@@ -38,8 +38,11 @@ export function weightTraffic(modelDir: string): { bytes: number; macs: number }
   return { bytes, macs };
 }
 
-/** Read bandwidth with `threads` threads: ORT's ReduceSum over a 256 MB array (wrapped, not copied), best of runs. */
-export async function readBandwidth(threads: number, rounds = 7): Promise<{ gbS: number; all: number[] }> {
+/**
+ * Read bandwidth with `threads` threads: ORT's ReduceSum over a 256 MB array (wrapped, not copied), best of
+ * runs. On a loaded machine this is a lower bound (so is decode.achieved_gb_s_16: the engine's own reads).
+ */
+export async function readBandwidth(threads: number, rounds = 15): Promise<{ gbS: number; all: number[] }> {
   const n = 64 * 1024 * 1024;
   const graph = onnx.ModelProto.encode({
     irVersion: 8,
@@ -54,7 +57,6 @@ export async function readBandwidth(threads: number, rounds = 7): Promise<{ gbS:
   const s = await ort.InferenceSession.create(graph, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
-    extra: { session: { 'intra_op.allow_spinning': '0' } },
   });
   try {
     const x = new Float32Array(n).fill(1);
