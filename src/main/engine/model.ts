@@ -18,7 +18,7 @@ export interface LoadOptions {
   provider?: ProviderRequest;
   /** Intra-op threads (default: available parallelism). */
   threads?: number;
-  /** Intra-op threads spin-wait instead of sleeping between parallel sections (default false; providers.ts). */
+  /** Intra-op threads spin-wait instead of sleeping between parallel sections (default true, ORT's; providers.ts). */
   spinThreads?: boolean;
   /** Force a variant file, e.g. 'model_fp16.onnx' (default: chosen per provider, reason in info.variantReason). */
   variant?: string;
