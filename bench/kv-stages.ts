@@ -4,6 +4,9 @@
 // decode (what is stored now), hand-over to the engine. Each stage is timed on its own over the
 // same blocks (the real paths overlap some of them), then the real paths end to end: snapshotRange + insert
 // (save) and planRestore + Generator.restoreKv (restore). Medians over rounds; 2 shared cores, so noisy.
+// The near-exact fp16 codec against exact on the same blocks, both from memory (no SQLite: its read cost is
+// restore.sqlite_read_ms, in proportion to bytes): save and restore time, stored bytes per token, and after a
+// restore the max |Δlogit| of the next-token logits and the greedy agreement over the following tokens.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +16,7 @@ import { Engine } from '../src/main/engine/index.ts';
 import { decodeBlockInto, readHeader } from '../src/main/kv/block-format.ts';
 import { newTarget } from '../src/main/kv/codec/tensors.ts';
 import { modelKvContext } from '../src/main/kv/context.ts';
+import type { BlockSource } from '../src/main/kv/ports.ts';
 import { planRestore } from '../src/main/kv/restore.ts';
 import { snapshotRange } from '../src/main/kv/save.ts';
 import { shuffle, unshuffle } from '../src/main/kv/shuffle.ts';
@@ -25,6 +29,15 @@ import { median } from './stats.ts';
 
 type Result = Record<string, number | string | boolean>;
 const BLOCK = 64;
+/** Tokens generated after a restore to compare fp16 with exact (teacher-forced on exact's greedy ids). */
+const QUALITY_STEPS = 64;
+
+/** Blocks held in memory (the codec comparison leaves SQLite out). */
+class MemBlocks implements BlockSource {
+  readonly m = new Map<string, Buffer>();
+  blockData = (h: string) => this.m.get(h);
+  hasBlock = (h: string) => this.m.has(h);
+}
 
 export async function benchKvStages(opts: { quick: boolean; log: (s: string) => void }): Promise<Result> {
   const { quick, log } = opts;
@@ -50,6 +63,8 @@ export async function benchKvStages(opts: { quick: boolean; log: (s: string) => 
       return r;
     };
     let bytes = 0;
+    const codecBytes: Record<string, number> = {};
+    const mems: Record<string, MemBlocks> = {};
     for (let r = 0; r < rounds; r++) {
       // save, end to end: what a turn pays for a history none of which is stored yet
       const store = Store.open(join(tmp, `r${r}`));
@@ -121,8 +136,28 @@ export async function benchKvStages(opts: { quick: boolean; log: (s: string) => 
         }
       });
       store.close();
+
+      // exact vs fp16 from memory, in alternating order: save (export + encode) and restore (decode + engine)
+      for (const codec of r % 2 ? (['fp16', 'exact'] as const) : (['exact', 'fp16'] as const)) {
+        const c = modelKvContext(engine.info, codec, BLOCK);
+        const mem = new MemBlocks();
+        const s = await time(`${codec}.save_ms`, () => snapshotRange(ids, 0, c, (a, b) => gen.exportKv(a, b), mem));
+        for (const b of s.blocks) mem.m.set(b.hash, b.data);
+        codecBytes[codec] = s.blocks.reduce((n, b) => n + b.data.length, 0);
+        const g3 = await engine.createGenerator();
+        const p = await time(`${codec}.restore_plan_ms`, () => planRestore(ids, c, mem, { logger: console }));
+        await time(`${codec}.restore_engine_ms`, () => g3.restoreKv([p.kv!], { transfer: true }));
+        (t[`${codec}.restore_ms`] ??= []).push(
+          t[`${codec}.restore_plan_ms`]!.at(-1)! + t[`${codec}.restore_engine_ms`]!.at(-1)!,
+        );
+        await g3.dispose();
+        if (r === 0) mems[codec] = mem;
+      }
     }
     const out: Result = { 'kv.history_tokens': ids.length, 'kv.exact.bytes_per_token': Math.round(bytes / ids.length) };
+    // the whole history, its partial tail included (fp16 stores that as fp16 too)
+    out['kv.fp16_bytes_per_token'] = Math.round(codecBytes.fp16! / ids.length);
+    Object.assign(out, await fp16Quality(engine, ids, mems, log));
     for (const [k, v] of Object.entries(t)) {
       log(`${k}: [${v.map((x) => x.toFixed(1)).join(' ')}]`);
       out[`kv.${k}`] = Math.round(median(v) * 10) / 10;
@@ -132,6 +167,64 @@ export async function benchKvStages(opts: { quick: boolean; log: (s: string) => 
     await engine.dispose();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * fp16 vs exact after a restore of the whole history but its last token (which then runs for logits, as a
+ * resumed turn does): max |Δlogit| over the next QUALITY_STEPS tokens' logits, and how often fp16's argmax is
+ * exact's greedy token (teacher-forced: both read exact's continuation).
+ */
+async function fp16Quality(
+  engine: Engine,
+  ids: number[],
+  mems: Record<string, MemBlocks>,
+  log: (s: string) => void,
+): Promise<Result> {
+  const logits: Record<string, Float32Array[]> = {};
+  const cont: number[] = [];
+  for (const codec of ['exact', 'fp16'] as const) {
+    const c = modelKvContext(engine.info, codec, BLOCK);
+    const p = await planRestore(ids, c, mems[codec]!, { maxTokens: ids.length - 1, logger: console });
+    if (p.restoredTokens !== ids.length - 1) throw new Error(`${codec}: restored ${p.restoredTokens}`);
+    const g = await engine.createGenerator();
+    await g.restoreKv([p.kv!], { transfer: true });
+    await g.appendTokens(ids.slice(-1));
+    const ls: Float32Array[] = [];
+    for (let t = 0; t < QUALITY_STEPS; t++) {
+      const l = await g.lastLogits();
+      ls.push(l);
+      if (codec === 'exact') cont.push(argmax(l));
+      await g.appendTokens([cont[t]!]);
+    }
+    logits[codec] = ls;
+    await g.dispose();
+  }
+  let maxD = 0;
+  let firstD = 0;
+  let agree = 0;
+  for (let t = 0; t < QUALITY_STEPS; t++) {
+    const a = logits.exact![t]!;
+    const b = logits.fp16![t]!;
+    let m = 0;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+    if (t === 0) firstD = m;
+    maxD = Math.max(maxD, m);
+    if (argmax(b) === cont[t]) agree++;
+  }
+  log(
+    `fp16 vs exact: next-token max|Δlogit| ${firstD.toPrecision(3)}, over ${QUALITY_STEPS} tokens ${maxD.toPrecision(3)}, greedy ${agree}/${QUALITY_STEPS}`,
+  );
+  return {
+    'kv.fp16_max_abs_dlogit': Number(firstD.toPrecision(3)),
+    'kv.fp16_max_abs_dlogit_64': Number(maxD.toPrecision(3)),
+    'kv.fp16_greedy_agreement': Math.round((agree / QUALITY_STEPS) * 1000) / 1000,
+  };
+}
+
+function argmax(a: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
+  return best;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

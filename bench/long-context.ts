@@ -1,7 +1,9 @@
 // Long-context decode (DESIGN.md bench contract: engine.decode_tok_s_at_2k, engine.decode_2k_vs_16_ratio) on
 // bench-100m: decode steps with ~16 and ~2k tokens of context, for the in-place KV path (the default) and,
-// side by side, the graph's own concat(past, new) outputs (kvInPlace: false, the path before it).
-// Histories are prefilled once (untimed); each round rewinds to them and times the decode steps, the four
+// side by side, the graph's own concat(past, new) outputs (kvInPlace: false, the path before it) and the
+// in-place path with ORT's threads sleeping instead of spin-waiting (spinThreads: false). Then the physical
+// floor of the ratio (decode-floor.ts).
+// Histories are prefilled once (untimed); each round rewinds to them and times the decode steps, the six
 // runs of a round in a rotating order; ratios are taken within a round and the median over rounds reported.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -9,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Engine, type Generator } from '../src/main/engine/index.ts';
 import { BENCH_FIXTURE, ensureFixture } from '../tools/fixtures/build.ts';
 import { CORPUS } from '../tools/fixtures/corpus.ts';
+import { decodeFloor } from './decode-floor.ts';
 import { median } from './stats.ts';
 
 type Result = Record<string, number | string | boolean>;
@@ -27,14 +30,20 @@ export async function benchLongContext(opts: { quick: boolean; log: (s: string) 
   const threads = availableParallelism();
   const n = quick ? 24 : 48;
   const rounds = quick ? 3 : 7;
-  const modes = { inPlace: true, concat: false } as const;
+  // nospin: the in-place path with ORT's intra-op threads sleeping instead of spin-waiting (the default)
+  const modes = {
+    inPlace: { kvInPlace: true },
+    concat: { kvInPlace: false },
+    nospin: { kvInPlace: true, spinThreads: false },
+  } as const;
   const ctxs: Record<string, Ctx> = {};
   const engines: Engine[] = [];
   try {
-    for (const [mode, kvInPlace] of Object.entries(modes)) {
-      const engine = await Engine.load(dir, { provider: 'cpu', threads, kvInPlace });
+    for (const [mode, o] of Object.entries(modes)) {
+      const engine = await Engine.load(dir, { provider: 'cpu', threads, ...o });
       engines.push(engine);
-      if (engine.info.kvMode !== mode) throw new Error(`expected kvMode ${mode}, got ${engine.info.kvMode}`);
+      const want = o.kvInPlace ? 'inPlace' : 'concat';
+      if (engine.info.kvMode !== want) throw new Error(`expected kvMode ${want}, got ${engine.info.kvMode}`);
       const ids = await engine.tokenize(CORPUS.repeat(Math.ceil((LONG_CONTEXT * 8) / CORPUS.length)));
       for (const len of [SHORT_CONTEXT, LONG_CONTEXT]) {
         const gen = await engine.createGenerator();
@@ -53,7 +62,7 @@ export async function benchLongContext(opts: { quick: boolean; log: (s: string) 
     for (const k of keys) await warm(ctxs[k]!); // page faults, arena growth
     const stepMs: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
     const tokS: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-    const ratio: Record<string, number[]> = { inPlace: [], concat: [] };
+    const ratio: Record<string, number[]> = { inPlace: [], concat: [], nospin: [] };
     const ids: Record<string, number[]> = {};
     for (let r = 0; r < rounds; r++) {
       const order = keys.map((_, i) => keys[(i + r) % keys.length]!);
@@ -76,12 +85,28 @@ export async function benchLongContext(opts: { quick: boolean; log: (s: string) 
     const r2 = (x: number) => Math.round(x * 100) / 100;
     // tok/s from the median step time (bursts of contention on 2 shared cores skew means, not medians)
     const at = (k: string) => r2(1000 / median(stepMs[k]!));
+    const floor = await decodeFloor(
+      dir,
+      engines[0]!.info.layout,
+      threads,
+      {
+        short: SHORT_CONTEXT,
+        long: LONG_CONTEXT,
+        stepMsShort: median(stepMs[`inPlace@${SHORT_CONTEXT}`]!),
+        stepMsLong: median(stepMs[`inPlace@${LONG_CONTEXT}`]!),
+      },
+      log,
+    );
     return {
+      ...floor,
       'engine.decode_tok_s_at_2k': at(`inPlace@${LONG_CONTEXT}`),
       'engine.decode_tok_s_at_16': at(`inPlace@${SHORT_CONTEXT}`),
       'engine.decode_2k_vs_16_ratio': r2(median(ratio.inPlace!)),
       'engine.concat_decode_tok_s_at_2k': at(`concat@${LONG_CONTEXT}`),
       'engine.concat_decode_2k_vs_16_ratio': r2(median(ratio.concat!)),
+      'engine.nospin_decode_tok_s_at_16': at(`nospin@${SHORT_CONTEXT}`),
+      'engine.nospin_decode_tok_s_at_2k': at(`nospin@${LONG_CONTEXT}`),
+      'engine.nospin_decode_2k_vs_16_ratio': r2(median(ratio.nospin!)),
     };
   } finally {
     for (const e of engines) await e.dispose();

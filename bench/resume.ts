@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ChatService } from '../src/main/chat/service.ts';
 import { type Engine, type Generator, Engine as EngineClass } from '../src/main/engine/index.ts';
-import { fromHalf, toHalf } from '../src/main/tensor/half.ts';
 import { CODEC_NAMES, type CodecName } from '../src/main/kv/codec/types.ts';
 import { fp16KvBytes } from '../src/main/kv/codec/tensors.ts';
 import { modelKvContext } from '../src/main/kv/context.ts';
+import type { BlockSource } from '../src/main/kv/ports.ts';
 import { planRestore } from '../src/main/kv/restore.ts';
 import { snapshotRange } from '../src/main/kv/save.ts';
 import { Store } from '../src/main/store/store.ts';
@@ -83,7 +83,9 @@ export async function benchResume(opts: { quick: boolean; log: (s: string) => vo
   try {
     const system = 'You are a helpful assistant. Answer briefly and kindly.';
     const reps = quick ? 1 : 3;
-    const codecs: CodecName[] = quick ? ['exact', 'int4'] : [...CODEC_NAMES];
+    // fp16 is left out here until the database schema accepts it (its CHECK lists exact/int8/int4); its save,
+    // restore and quality are measured without SQLite in kv-stages.ts and quality() below
+    const codecs: CodecName[] = quick ? ['exact', 'int4'] : CODEC_NAMES.filter((c) => c !== 'fp16');
     const hist = await seedHistory(engine, system, 2048 - 64);
     const H = hist.log.length;
     log(`history: ${H} tokens on ${BENCH_FIXTURE.name} (${engine.info.provider}, ${engine.info.threads} threads)`);
@@ -289,6 +291,13 @@ async function saveCost(engine: Engine, dir: string, log: (s: string) => void, q
   return { 'save.ms_4k': r3(a), 'save.ms_256': r3(b), 'save.ratio_4k_vs_256': r3(a / b) };
 }
 
+/** Blocks held in memory: the quality comparison needs no database. */
+class MemBlocks implements BlockSource {
+  readonly m = new Map<string, Buffer>();
+  blockData = (h: string) => this.m.get(h);
+  hasBlock = (h: string) => this.m.has(h);
+}
+
 /** Lossy codecs vs exact: teacher-forced greedy agreement and max |Δlogit| over 64 tokens after a restore. */
 async function quality(quick: boolean, log: (s: string) => void): Promise<Results> {
   const useDefault = existsSync(join(DEFAULT_MODEL, 'config.json'));
@@ -314,7 +323,6 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
     const fullBytes: Record<string, number> = {};
     let tokens = 0;
     let fullTokens = 0;
-    const fp16 = { agree: 0, maxDiff: 0 };
     for (const codec of CODEC_NAMES) {
       agree[codec] = 0;
       maxDiff[codec] = 0;
@@ -339,9 +347,10 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
       }
       await ref.rewindTo(h.log.length);
       for (const codec of CODEC_NAMES) {
-        const store = Store.open(':memory:');
+        const store = new MemBlocks();
         const ctx = modelKvContext(engine.info, codec, BLOCK);
-        const s = await snapshotRange(h.log, 0, ctx, (a, b) => ref.exportKv(a, b), store.blocks);
+        const s = await snapshotRange(h.log, 0, ctx, (a, b) => ref.exportKv(a, b), store);
+        for (const b of s.blocks) store.m.set(b.hash, b.data);
         bytes[codec]! += s.blocks.reduce((n, b) => n + b.data.length, 0);
         // full blocks only: the steady state of a long chat (the < 64-token tail is always stored exact)
         const full = s.blocks.filter((b) => b.kind === 'full');
@@ -350,22 +359,7 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
           tokens += h.log.length;
           fullTokens += full.reduce((n, b) => n + b.count, 0);
         }
-        const c = store.conversations.create({});
-        store.commitMessages(c.id, [
-          {
-            message: {
-              conversationId: c.id,
-              parentId: null,
-              role: 'user',
-              content: 'x',
-              tokenIds: h.log,
-              tokenEnd: h.log.length,
-            },
-            blocks: s.blocks,
-            refs: s.refs,
-          },
-        ]);
-        const plan = await planRestore(h.log, ctx, store.blocks, { logger: { warn: (m) => log(`warning: ${m}`) } });
+        const plan = await planRestore(h.log, ctx, store, { logger: { warn: (m) => log(`warning: ${m}`) } });
         if (plan.restoredTokens !== h.log.length)
           throw new Error(`${codec}: restored ${plan.restoredTokens}/${h.log.length}`);
         const g: Generator = await engine.createGenerator();
@@ -380,30 +374,8 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
           await g.appendTokens([cont[t]!]);
         }
         await g.dispose();
-        store.close();
       }
-      // a near-exact tier measured, not shipped: the fp32 cache rounded to fp16 (what fp16 storage would
-      // restore; 2 bytes per element, the size of llama.cpp's default f16 state)
-      const kv = await ref.exportKv(0, h.log.length);
-      for (const l of kv.layers)
-        for (const a of [l.key, l.value] as Float32Array[])
-          for (let i = 0; i < a.length; i++) a[i] = fromHalf(toHalf(a[i]!));
-      const g = await engine.createGenerator();
-      await g.restoreKv([kv], { transfer: true });
-      await g.rewindTo(h.log.length - 1);
-      await g.appendTokens([h.log[h.log.length - 1]!]);
-      for (let t = 0; t < STEPS; t++) {
-        const l = await g.lastLogits();
-        if (argmax(l) === cont[t]) fp16.agree++;
-        fp16.maxDiff = Math.max(fp16.maxDiff, maxAbs(l, refLogits[t]!));
-        await g.appendTokens([cont[t]!]);
-      }
-      await g.dispose();
       await ref.dispose();
-    }
-    if (engine.info.layout.dtype === 'float32') {
-      out['snapshot.fp16_round.greedy_agreement'] = r3(fp16.agree / (prompts * STEPS));
-      out['snapshot.fp16_round.max_abs_logit_diff'] = Number(fp16.maxDiff.toPrecision(4));
     }
     for (const codec of CODEC_NAMES) {
       out[`snapshot.${codec}.greedy_agreement`] = r3(agree[codec]! / (prompts * STEPS));

@@ -5,8 +5,11 @@
  */
 import { z } from 'zod';
 
-/** How a conversation's KV blocks are stored. Only `exact` restores bit for bit. */
-export const CODECS = ['exact', 'int8', 'int4'] as const;
+/**
+ * How a conversation's KV blocks are stored. Only `exact` restores bit for bit; `fp16` is exact on a model
+ * whose cache is already float16, and near-exact (half the bytes) on a float32 cache.
+ */
+export const CODECS = ['exact', 'fp16', 'int8', 'int4'] as const;
 export type Codec = (typeof CODECS)[number];
 export const codecSchema = z.enum(CODECS);
 export const isCodec = (s: unknown): s is Codec => typeof s === 'string' && (CODECS as readonly string[]).includes(s);
@@ -16,6 +19,12 @@ export const CODEC_LABELS: Record<Codec, { label: string; detail: string; techni
     label: 'Exact',
     detail: 'Bit-exact: a resumed reply is identical to a fresh one. Largest.',
     technical: 'exact (lossless: the cache as it is)',
+  },
+  fp16: {
+    label: 'Near-exact (16-bit)',
+    detail:
+      'A float32 cache stored as 16-bit floats: half the size of Exact, replies almost always identical. On a model whose cache is already 16-bit it is the same as Exact.',
+    technical: 'fp16 (float32 KV rounded to IEEE half; a float16 cache stored as it is)',
   },
   int8: {
     label: 'int8',

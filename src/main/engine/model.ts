@@ -18,6 +18,8 @@ export interface LoadOptions {
   provider?: ProviderRequest;
   /** Intra-op threads (default: available parallelism). */
   threads?: number;
+  /** Intra-op threads spin-wait instead of sleeping between parallel sections (default true, ORT's; providers.ts). */
+  spinThreads?: boolean;
   /** Force a variant file, e.g. 'model_fp16.onnx' (default: chosen per provider, reason in info.variantReason). */
   variant?: string;
   /** JSON file caching per-file SHA-256 by path+size+mtime; null disables the cache. Default: <tmpdir>/reprise-fingerprints.json */
@@ -99,14 +101,26 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
       kvModeReason = `graph rewritten to output the new tokens’ K/V only; attention reads past and new K/V apart in ${r.splitLayers} of ${r.layers} layers`;
     } else kvModeReason = r.reason;
   }
-  let { session, provider, providerReason } = await createSession(files.onnx, request, threads, bytes);
+  let { session, provider, providerReason } = await createSession(
+    files.onnx,
+    request,
+    threads,
+    bytes,
+    opts.spinThreads,
+  );
   const io = mapIo(session.inputMetadata, session.outputMetadata, config, files.onnx);
   if (kvMode === 'inPlace') {
     const probe = await probeMaskedSlots(session, io);
     if (!probe.ok) {
       // This graph attends to masked slots: use it as exported, with its own concat(past, new) outputs.
       await session.release();
-      ({ session, provider, providerReason } = await createSession(files.onnx, request, threads));
+      ({ session, provider, providerReason } = await createSession(
+        files.onnx,
+        request,
+        threads,
+        undefined,
+        opts.spinThreads,
+      ));
       kvMode = 'concat';
       kvModeReason = `the graph does not mask zeros in attention_mask (probe logits differed by ${probe.diff.toPrecision(3)})`;
     }

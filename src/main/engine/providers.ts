@@ -17,6 +17,9 @@ export interface SessionResult {
 let quieted = false;
 
 /**
+ * `spin`: ORT's intra-op threads spin-wait between parallel sections (its default, kept) or sleep. Sleeping
+ * made decode 2x faster in wall time with half the CPU per step on this project's loaded 2-core machine, but
+ * changed the timing a local-API queue test depends on; see README, Benchmarks.
  * `bytes`: the model already in memory (a rewritten graph, new-kv-graph.ts); `file` still names it in errors,
  * and its folder is where external weights are read from.
  */
@@ -25,14 +28,20 @@ export async function createSession(
   request: ProviderRequest,
   threads: number,
   bytes?: Uint8Array,
+  spin = true,
 ): Promise<SessionResult> {
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
-    // ORT resolves external data of a model loaded from memory against this folder (not the cwd).
-    ...(bytes ? { extra: { session: { model_external_initializers_file_folder_path: dirname(file) } } } : {}),
+    extra: {
+      session: {
+        // ORT resolves external data of a model loaded from memory against this folder (not the cwd).
+        ...(bytes ? { model_external_initializers_file_folder_path: dirname(file) } : {}),
+        'intra_op.allow_spinning': spin ? '1' : '0',
+      },
+    },
   };
   const create = (opts: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> =>
     bytes ? ort.InferenceSession.create(bytes, opts) : ort.InferenceSession.create(file, opts);

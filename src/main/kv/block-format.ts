@@ -5,9 +5,11 @@
 //  2: XXH64 checksum (checksum.ts).
 //  3: as 2; quantized bodies start with a key-transform record (codec/quant.ts: keys
 //     quantized with RoPE undone). The header layout and the exact body are the same in all three.
-//  4 (written now): as 3; exact bodies may be raw, tagged (codec/exact.ts), the hot tier's memory-speed format.
+//  4 (written now): as 3; exact bodies may be raw, tagged (codec/exact.ts), the hot tier's memory-speed format;
+//     codec 3 is fp16 (codec/fp16.ts: an fp32 cache as raw half bits, tagged).
 import { type KeyRotation, type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../tensor/kv-types.ts';
 import { RAW_TAG_BYTES, decodeExactInto, encodeExact, exactBodyBytes, isRaw } from './codec/exact.ts';
+import { FP16_TAG_BYTES, decodeFp16Into, encodeFp16, fp16BodyBytes, isFp16 } from './codec/fp16.ts';
 import { decodeQuantInto, encodeQuant, quantBodyBytes, zstdFrame } from './codec/quant.ts';
 import { type KvTarget, layerElems, newTarget } from './codec/tensors.ts';
 import type { CodecName } from './codec/types.ts';
@@ -19,7 +21,8 @@ const MAGIC = 0x42564b52; // 'RKVB' little-endian
 /** The version written; readHeader accepts every version in CHECKSUMS. */
 export const BLOCK_VERSION = 4;
 const HEADER = 60;
-const CODECS: CodecName[] = ['exact', 'int8', 'int4'];
+/** Header byte 5 -> codec: the order is the format's (append only), not the vocabulary's. */
+const CODECS: CodecName[] = ['exact', 'int8', 'int4', 'fp16'];
 const DTYPES: KvDtype[] = ['float32', 'float16'];
 
 export type BlockErrorReason = 'truncated' | 'checksum' | 'header' | 'mismatch' | 'body' | 'bomb';
@@ -46,7 +49,8 @@ export interface BlockHeader {
 }
 
 /**
- * Encodes `slice` (exactly the block's tokens). `codec` may fall back to exact for non-finite data.
+ * Encodes `slice` (exactly the block's tokens). `codec` may fall back to exact: for non-finite data (int8/int4),
+ * for values past fp16's range (fp16), and fp16 of an fp16 cache is exact (the cache as it is).
  * `rope`: the model's RoPE, which the lossy codecs undo on keys before quantizing (null: keys as stored).
  */
 export async function encodeBlock(
@@ -60,7 +64,8 @@ export async function encodeBlock(
   const count = slice.tokens.length;
   let body: Buffer | null = null;
   let used = codec;
-  if (codec !== 'exact')
+  if (codec === 'fp16') body = layout.dtype === 'float32' ? encodeFp16(slice.layers, layout) : null;
+  else if (codec !== 'exact')
     body = await encodeQuant(slice.layers, layout, count, codec === 'int8' ? 8 : 4, slice.start, rope);
   if (!body) {
     used = 'exact';
@@ -120,6 +125,7 @@ export function readHeader(data: Uint8Array): BlockHeader {
 /** Bytes the body of a block with this header decompresses to (what its layout and codec imply). */
 export function bodyRawBytes(h: BlockHeader): number {
   if (h.codec === 'exact') return exactBodyBytes(h.layout, h.count);
+  if (h.codec === 'fp16') return fp16BodyBytes(h.layout, h.count);
   return quantBodyBytes(h.layout, h.count, h.codec === 'int8' ? 8 : 4);
 }
 
@@ -135,6 +141,11 @@ export function checkBlock(data: Uint8Array): BlockHeader {
       // a raw body is its own size: nothing inflates
       if (body.length !== RAW_TAG_BYTES + bodyRawBytes(h))
         throw new Error(`raw body holds ${body.length - RAW_TAG_BYTES} bytes, expected ${bodyRawBytes(h)}`);
+    } else if (h.codec === 'fp16') {
+      // raw half bits of an fp32 cache: its own size, and only for a float32 layout
+      if (h.layout.dtype !== 'float32') throw new Error('an fp16 block for a float16 cache');
+      if (!isFp16(body) || body.length !== FP16_TAG_BYTES + bodyRawBytes(h))
+        throw new Error(`fp16 body holds ${body.length - FP16_TAG_BYTES} bytes, expected ${bodyRawBytes(h)}`);
     } else checkZstdBound(h.codec === 'exact' ? body : zstdFrame(body, h.version), bodyRawBytes(h));
   } catch (err) {
     throw new BlockError(err instanceof ZstdBoundError && err.bomb ? 'bomb' : 'body', (err as Error).message);
@@ -191,6 +202,7 @@ export async function decodeBlockInto(
   const body = data.subarray(HEADER, HEADER + h.bodyBytes);
   try {
     if (h.codec === 'exact') await decodeExactInto(body, e, h.count, target);
+    else if (h.codec === 'fp16') decodeFp16Into(body, e, h.count, target);
     else await decodeQuantInto(body, e, h.count, h.codec === 'int8' ? 8 : 4, target, h);
   } catch (err) {
     throw new BlockError('body', `block body does not decode: ${(err as Error).message}`);
