@@ -83,9 +83,7 @@ export async function benchResume(opts: { quick: boolean; log: (s: string) => vo
   try {
     const system = 'You are a helpful assistant. Answer briefly and kindly.';
     const reps = quick ? 1 : 3;
-    // fp16 is left out here until the database schema accepts it (its CHECK lists exact/int8/int4); its save,
-    // restore and quality are measured without SQLite in kv-stages.ts and quality() below
-    const codecs: CodecName[] = quick ? ['exact', 'int4'] : CODEC_NAMES.filter((c) => c !== 'fp16');
+    const codecs: CodecName[] = quick ? ['exact', 'fp16', 'int4'] : [...CODEC_NAMES];
     const hist = await seedHistory(engine, system, 2048 - 64);
     const H = hist.log.length;
     log(`history: ${H} tokens on ${BENCH_FIXTURE.name} (${engine.info.provider}, ${engine.info.threads} threads)`);

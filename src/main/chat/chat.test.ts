@@ -105,6 +105,29 @@ for (const model of ['tiny-llama', 'tiny-llama-fp16kv'] as const) {
   });
 }
 
+test('a chat stored with the fp16 codec resumes after a restart from its fp16 blocks, with the same reply', async () => {
+  const t = tmpDir('reprise-chat-fp16-');
+  cleanups.push(t.cleanup);
+  const a = await open(t.dir);
+  const conv = a.svc.createConversation({ systemPrompt: 'You are a terse assistant.', sampling, codec: 'fp16' });
+  const t1 = await a.svc.sendMessage({ conversationId: conv.id, text: 'Tell me a story about a cat.' });
+  assert.equal(t1.stats.codec, 'fp16');
+  const codecs = a.store.db.prepare('SELECT DISTINCT codec FROM kv_blocks').all() as Array<{ codec: string }>;
+  assert.deepEqual(
+    codecs.map((r) => r.codec),
+    ['fp16'],
+  );
+  const end1 = t1.message.tokenEnd!;
+  await a.close();
+  const b = await open(t.dir);
+  cleanups.push(b.close);
+  const t2 = await b.svc.sendMessage({ conversationId: conv.id, text: 'And then?' });
+  assert.equal(t2.stats.restoreSource, 'store');
+  assert.equal(t2.stats.restoredTokens, end1);
+  const ref = await reference(b.engine, b.store.messages.tokenLog(t2.userMessage.id)!, sampling.maxTokens);
+  assert.deepEqual(t2.message.tokenIds!.slice(0, ref.ids.length), ref.ids);
+});
+
 test('opening a conversation after a restart warms its cache: the next turn restores nothing and matches', async () => {
   const t = tmpDir('reprise-chat-');
   cleanups.push(t.cleanup);

@@ -5,10 +5,11 @@ import { m003 } from './003-search.ts';
 import { m004 } from './004-cache-origin.ts';
 import { m005 } from './005-fts-secure-delete.ts';
 import { m006 } from './006-api-entries.ts';
+import { m007 } from './007-fp16-codec.ts';
 import type { Migration } from './types.ts';
 
 export type { Migration } from './types.ts';
-export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006];
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007];
 export const LATEST_VERSION = migrations.length;
 
 export class SchemaTooNewError extends Error {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LATEST_VERSION, migrate, schemaVersion } from './index.ts';
 
 function at(version: number) {
@@ -181,4 +184,48 @@ test('migration 6: API entries own blocks like messages do; a block shared with 
   db.prepare("DELETE FROM kv_blocks WHERE hash = 'shared'").run();
   assert.equal((db.prepare('SELECT count(*) n FROM api_entry_blocks').get() as { n: number }).n, 0);
   assert.deepEqual(db.prepare('SELECT stored_bytes, blocks FROM kv_usage').get(), { stored_bytes: 0, blocks: 0 });
+});
+
+test('migration 7: the fp16 codec is accepted by conversations and blocks, on a WAL file whose rows survive', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reprise-m7-'));
+  const file = join(dir, 'reprise.db');
+  try {
+    let db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, 6);
+    db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('old', 't', 1, 1)").run();
+    db.prepare("INSERT INTO kv_blocks VALUES ('h0', 'p', 'full', 0, 64, 'exact', 'fp', 100, 40, 0, 1, 1)").run();
+    const fp16Conv =
+      "INSERT INTO conversations (id, title, created_at, updated_at, codec) VALUES ('new', 't', 1, 1, 'fp16')";
+    assert.throws(() => db.prepare(fp16Conv).run(), /CHECK constraint failed/);
+    migrate(db);
+    db.close();
+    db = new Database(file); // another connection reads the widened schema from the file
+    db.pragma('foreign_keys = ON');
+    assert.equal(schemaVersion(db), 7);
+    db.prepare(fp16Conv).run();
+    db.prepare("INSERT INTO kv_blocks VALUES ('h1', 'h0', 'full', 64, 64, 'fp16', 'fp', 100, 20, 0, 1, 1)").run();
+    assert.throws(
+      () => db.prepare("INSERT INTO kv_blocks VALUES ('h2', 'h1', 'full', 128, 64, 'fp8', 'fp', 1, 1, 0, 1, 1)").run(),
+      /CHECK constraint failed/,
+    );
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    assert.deepEqual(db.prepare('SELECT id, codec FROM conversations ORDER BY id').all(), [
+      { id: 'new', codec: 'fp16' },
+      { id: 'old', codec: 'exact' },
+    ]);
+    // the ref-count triggers still run on the edited table
+    db.prepare(
+      "INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES ('m', 'new', 'user', 'hi', 1)",
+    ).run();
+    db.prepare("INSERT INTO message_blocks VALUES ('m', 'h1')").run();
+    assert.equal(
+      (db.prepare("SELECT refcount FROM kv_blocks WHERE hash = 'h1'").get() as { refcount: number }).refcount,
+      1,
+    );
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
