@@ -63,22 +63,7 @@ export class MessageRepo {
       if (!p || p.conversationId !== m.conversationId)
         throw new Error(`parent message ${m.parentId} is not in conversation ${m.conversationId}`);
     }
-    this.db
-      .prepare(`INSERT INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(
-        id,
-        m.conversationId,
-        m.parentId,
-        m.role,
-        m.content,
-        m.createdAt ?? Date.now(),
-        m.tokenIds ? encodeTokenIds(m.tokenIds) : null,
-        m.logReset ? 1 : 0,
-        m.contextFromId ?? null,
-        m.tokenEnd ?? null,
-        m.stopReason ?? null,
-        m.stats ? JSON.stringify(m.stats) : null,
-      );
+    this.insertTrusted({ ...m, id });
     return this.get(id)!;
   }
 

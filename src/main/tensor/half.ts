@@ -7,19 +7,23 @@ const u32 = new Uint32Array(f32.buffer);
 /** float -> half bits, round-to-nearest-even (via float32). */
 export function toHalf(v: number): number {
   f32[0] = v;
-  const x = u32[0]!;
+  return halfBitsOf(u32[0]!);
+}
+
+/** Half bits of the float32 whose bits are `x` (RNE); no Math, no scratch arrays: encoders' inner loops. */
+export function halfBitsOf(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
+  const mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
+  const e = exp - 112; // rebias 127 -> 15
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
-    mant |= 0x800000;
+    const m = mant | 0x800000;
     const shift = 14 - e;
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
+    let h = m >>> shift;
+    const rem = m & ((1 << shift) - 1);
     const halfway = 1 << (shift - 1);
     if (rem > halfway || (rem === halfway && h & 1)) h++;
     return sign | h;

@@ -5,36 +5,12 @@
 //
 // Body: a 4-byte tag, then every layer's key then value, each [numKvHeads, count, headDim] as half bits.
 import type { KvLayout } from '../../tensor/kv-types.ts';
-import { halfTable } from '../../tensor/half.ts';
+import { halfBitsOf, halfTable } from '../../tensor/half.ts';
 import { type KvTarget, type LayerKv, layerElems } from './tensors.ts';
 
 /** 'RKVH' little-endian: neither a zstd frame (0xFD2FB528) nor exact's raw tag. */
 const FP16_TAG = 0x48564b52;
 export const FP16_TAG_BYTES = 4;
-
-/** Half bits of the float32 with bits `x` (RNE); no Math, no scratch arrays: the encoder's inner loop. */
-function halfBits(x: number): number {
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  const mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 112; // rebias 127 -> 15
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    const m = mant | 0x800000;
-    const shift = 14 - e;
-    let h = m >>> shift;
-    const rem = m & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rem > halfway || (rem === halfway && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // a carry into the exponent is still correct
-  return sign | h;
-}
 
 /** Bytes of an fp16 body's payload (without its tag) for `count` tokens. */
 export function fp16BodyBytes(layout: KvLayout, count: number): number {
@@ -63,7 +39,7 @@ export function encodeFp16(layers: LayerKv[], layout: KvLayout): Buffer | null {
         if (abs >= 0x38800000 && abs < 0x477ff000)
           half[o] = ((x >>> 16) & 0x8000) | ((abs - 0x38000000 + 0xfff + ((abs >>> 13) & 1)) >>> 13);
         else {
-          const h = halfBits(x);
+          const h = halfBitsOf(x);
           // overflow: a finite float became ±Inf
           if ((h & 0x7fff) === 0x7c00 && (x & 0x7f800000) !== 0x7f800000) return null;
           half[o] = h;
