@@ -18,8 +18,6 @@ import {
 import { open } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { downloadFile, fileDownloadInfo, HubApiError } from '@huggingface/hub';
-
-type FileDownloadInfo = NonNullable<Awaited<ReturnType<typeof fileDownloadInfo>>>;
 import { DISK_MARGIN_BYTES, formatBytes, freeSpace as defaultFreeSpace, type FreeSpaceProbe } from './disk-space.ts';
 import { ModelError } from './errors.ts';
 import { hubError, hubParams, type HubOptions, type HubParams } from './hub.ts';
@@ -28,6 +26,8 @@ import { checkModelName, defaultModelName } from './names.ts';
 import { thisMachine, type Machine } from './recommend.ts';
 import { repoDetails } from './search.ts';
 import { filesForVariant, normalizeVariant, type RepoFile, type Variant } from './variants.ts';
+
+type FileDownloadInfo = NonNullable<Awaited<ReturnType<typeof fileDownloadInfo>>>;
 
 export interface PullProgress {
   phase: 'downloading' | 'verifying' | 'done';

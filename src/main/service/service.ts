@@ -144,7 +144,7 @@ export function createService(deps: ServiceDeps): Service {
       },
       'conversations.update': async ({ id, title, systemPrompt, sampling, codec }) => {
         if (title !== undefined) chat.renameConversation(id, title);
-        const current = chat.getConversation(id).conversation.sampling;
+        const current = chat.store.conversations.require(id).sampling; // not the path: a chat may be long
         chat.updateConversation(id, {
           systemPrompt,
           codec,

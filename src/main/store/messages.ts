@@ -120,20 +120,6 @@ export class MessageRepo {
     return m.parentId ? this.children(m.parentId) : this.roots(m.conversationId);
   }
 
-  /** Every message's id grouped by parent (null = roots), in creation order: one query for a whole view. */
-  idsByParent(conversationId: string): Map<string | null, string[]> {
-    const rows = this.db
-      .prepare('SELECT id, parent_id AS parentId FROM messages WHERE conversation_id = ? ORDER BY n')
-      .all(conversationId) as Array<{ id: string; parentId: string | null }>;
-    const out = new Map<string | null, string[]>();
-    for (const r of rows) {
-      const list = out.get(r.parentId);
-      if (list) list.push(r.id);
-      else out.set(r.parentId, [r.id]);
-    }
-    return out;
-  }
-
   /** Message counts of every conversation that has any, in one query. */
   counts(): Map<string, number> {
     const rows = this.db
@@ -150,19 +136,7 @@ export class MessageRepo {
 
   /** Root-to-leaf path ending at `leafId`. */
   path(leafId: string | null): Message[] {
-    if (!leafId) return [];
-    const rows = this.db
-      .prepare(
-        `WITH RECURSIVE up(id, depth) AS (
-           SELECT ?, 0
-           UNION ALL SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
-         )
-         SELECT ${COLS.split(', ')
-           .map((c) => 'm.' + c)
-           .join(', ')} FROM up JOIN messages m ON m.id = up.id ORDER BY up.depth DESC`,
-      )
-      .all(leafId) as Row[];
-    return rows.map(fromRow);
+    return this.byIds(this.pathIds(leafId));
   }
 
   /**
@@ -233,7 +207,6 @@ export class MessageRepo {
     return out;
   }
 
-  /** The token log that was in the model after `leafId` (null if a message on the way never ran). */
   /** Ids of the conversation's messages with no reply: the ends of its branches. */
   leaves(conversationId: string): string[] {
     return (
@@ -246,6 +219,7 @@ export class MessageRepo {
     ).map((r) => r.id);
   }
 
+  /** The token log that was in the model after `leafId` (null if a message on the way never ran). */
   tokenLog(leafId: string | null): number[] | null {
     const ids = this.pathIds(leafId);
     // read from the leaf back to the latest reset, a slice at a time: a log that is absent (an imported
