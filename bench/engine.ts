@@ -9,7 +9,6 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { loadBareLoop } from '../src/main/engine/bare-decode.testkit.ts';
 import { Engine } from '../src/main/engine/index.ts';
 import { BENCH_FIXTURE, ensureFixture } from '../tools/fixtures/build.ts';
 import { median } from './stats.ts';
@@ -75,7 +74,6 @@ export async function benchEngine(opts: { quick: boolean; log: (s: string) => vo
   const rounds = quick ? 7 : 21; // odd: the median is one round's value (single rounds spread ±10 % on 2 shared cores)
 
   const engine = await Engine.load(dir, { provider: 'cpu', threads });
-  const bare = await loadBareLoop(dir, { provider: 'cpu', threads });
   const prompt = await engine.tokenize(PROMPT);
   log(
     `engine: ${engine.info.name} (${engine.info.variant}, ${engine.info.provider}, ${threads} threads), prompt ${prompt.length} tokens, ${n} tokens x ${rounds} interleaved rounds`,
@@ -98,7 +96,7 @@ export async function benchEngine(opts: { quick: boolean; log: (s: string) => vo
         return { ids: r.tokenIds, tokS: r.decodeTokS, stepMs: r.stepMs ?? [] };
       },
     },
-    { name: 'bare', run: (count) => bare.decode(prompt, count) },
+    { name: 'bare', run: (count) => engine.bareDecode(prompt, count) },
   ];
   let tjs: Awaited<ReturnType<typeof transformersJs>> | null = null;
   try {
@@ -151,7 +149,6 @@ export async function benchEngine(opts: { quick: boolean; log: (s: string) => vo
   lag.disable();
   await engine.dispose();
   await tjs?.dispose();
-  await bare.dispose();
 
   const f = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(' ');
   log(`tok/s per round: ${[...tokS].map(([k, v]) => `${k} [${f(v)}]`).join(', ')}`);

@@ -27,7 +27,8 @@ export type Request =
   | { op: 'tokenize'; text: string; special: boolean }
   | { op: 'detokenize'; ids: number[]; skipSpecial: boolean }
   | { op: 'renderChat'; messages: ChatMessage[]; addGenerationPrompt: boolean }
-  | { op: 'chatDelta'; messages: ChatMessage[]; log: number[] };
+  | { op: 'chatDelta'; messages: ChatMessage[]; log: number[] }
+  | { op: 'bareDecode'; prompt: number[]; n: number };
 
 export interface Results {
   load: ModelInfo;
@@ -44,6 +45,7 @@ export interface Results {
   detokenize: string;
   renderChat: string;
   chatDelta: ChatDelta;
+  bareDecode: { ids: number[]; tokS: number; stepMs: number[] };
 }
 
 export type ToWorker = { id: number; slot: number; req: Request };

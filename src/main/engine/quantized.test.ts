@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeQuantized, type WeightQuant } from '../../../tools/fixtures/quantize-weights.ts';
 import { Engine } from './index.ts';
-import { loadBareLoop } from './bare-decode.testkit.ts';
 import { fixture, maxAbsDiff, PROMPT } from './fixtures.testkit.ts';
 
 const opts = { threads: 1, fingerprintCachePath: null } as const;
@@ -114,14 +113,9 @@ describe('quantized weight variants on CPU', () => {
           if (name === 'int8') {
             // s8s8 MatMulInteger: ORT's x86 kernels differ between CPUs (the reference machine's and this
             // one's diverge after 4 tokens in a bare ORT loop too). Here the engine must equal ORT on this
-            // machine: a bare greedy loop on a session loaded the same way.
-            const loop = await loadBareLoop(dir, { ...opts, variant: `model_py${name}.onnx` });
-            try {
-              const bare = await loop.decode(ref.prompt_ids, ref.tokens);
-              assert.deepEqual(r.tokenIds, bare.ids, `${name}: engine vs a bare ORT loop here`);
-            } finally {
-              await loop.dispose();
-            }
+            // machine: the bare greedy loop on the same session.
+            const bare = await e.bareDecode(ref.prompt_ids, ref.tokens);
+            assert.deepEqual(r.tokenIds, bare.ids, `${name}: engine vs a bare ORT loop here`);
           } else assert.deepEqual(r.tokenIds, v.ids, `${name}: engine vs Python ORT`);
         } finally {
           await e.dispose();

@@ -2,6 +2,7 @@
 // Requests run one at a time in arrival order; cancel goes through shared memory so it is seen between
 // steps even while this thread is busy.
 import { parentPort, workerData } from 'node:worker_threads';
+import { bareDecode } from './bare-decode.ts';
 import { chatTurnDelta } from './chat-delta.ts';
 import { EngineError, serializeError } from './errors.ts';
 import { generate } from './generation.ts';
@@ -105,6 +106,8 @@ async function handle(id: number, slot: number, req: Request): Promise<{ result:
       return { result: need().tokenizer.renderChat(req.messages, req.addGenerationPrompt) };
     case 'chatDelta':
       return { result: chatTurnDelta(need().tokenizer, req.messages, req.log) };
+    case 'bareDecode':
+      return { result: await bareDecode(need(), req.prompt, req.n) };
   }
 }
 

@@ -1,25 +1,9 @@
-// The ceiling the engine is benchmarked against: a minimal greedy loop over an ORT session loaded from the
-// same files with the same options (the same rewritten graph), with none of the engine's machinery. For
-// benches and tests only; it runs in the caller's thread, not in the product's worker protocol.
+// The ceiling the engine is benchmarked against (issue: "a bare ORT loop on the same session"): a minimal
+// greedy loop over the loaded session, in the worker that owns it, with none of the engine's machinery.
 import * as ort from 'onnxruntime-node';
-import { type LoadOptions, type LoadedModel, loadModel } from './model.ts';
+import type { LoadedModel } from './model.ts';
 
-export interface BareLoop {
-  info: LoadedModel['info'];
-  decode(prompt: readonly number[], n: number): Promise<{ ids: number[]; tokS: number; stepMs: number[] }>;
-  dispose(): Promise<void>;
-}
-
-export async function loadBareLoop(dir: string, opts: LoadOptions = {}): Promise<BareLoop> {
-  const m = await loadModel(dir, opts);
-  return {
-    info: m.info,
-    decode: (prompt, n) => bareDecode(m, [...prompt], n),
-    dispose: () => m.session.release(),
-  };
-}
-
-async function bareDecode(
+export async function bareDecode(
   m: LoadedModel,
   prompt: number[],
   n: number,
