@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { BARE_WORKER, bareDecodeOn } from '../src/main/engine/bare-decode.testkit.ts';
 import { Engine } from '../src/main/engine/index.ts';
 import { BENCH_FIXTURE, ensureFixture } from '../tools/fixtures/build.ts';
 import { median } from './stats.ts';
@@ -73,7 +74,8 @@ export async function benchEngine(opts: { quick: boolean; log: (s: string) => vo
   const n = quick ? 32 : 64;
   const rounds = quick ? 7 : 21; // odd: the median is one round's value (single rounds spread ±10 % on 2 shared cores)
 
-  const engine = await Engine.load(dir, { provider: 'cpu', threads });
+  // The product's worker loop plus the bare loop as one more operation: both sides on one session.
+  const engine = await Engine.load(dir, { provider: 'cpu', threads, workerPath: BARE_WORKER });
   const prompt = await engine.tokenize(PROMPT);
   log(
     `engine: ${engine.info.name} (${engine.info.variant}, ${engine.info.provider}, ${threads} threads), prompt ${prompt.length} tokens, ${n} tokens x ${rounds} interleaved rounds`,
@@ -96,7 +98,7 @@ export async function benchEngine(opts: { quick: boolean; log: (s: string) => vo
         return { ids: r.tokenIds, tokS: r.decodeTokS, stepMs: r.stepMs ?? [] };
       },
     },
-    { name: 'bare', run: (count) => engine.bareDecode(prompt, count) },
+    { name: 'bare', run: (count) => bareDecodeOn(engine, prompt, count) },
   ];
   let tjs: Awaited<ReturnType<typeof transformersJs>> | null = null;
   try {

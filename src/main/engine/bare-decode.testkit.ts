@@ -1,6 +1,7 @@
 // The ceiling the engine is benchmarked against (issue: "a bare ORT loop on the same session"): a minimal
 // greedy loop over the loaded session, in the worker that owns it, with none of the engine's machinery.
 import * as ort from 'onnxruntime-node';
+import type { Engine } from './engine.ts';
 import type { LoadedModel } from './model.ts';
 
 export async function bareDecode(
@@ -80,4 +81,20 @@ export async function bareDecode(
     if (i === n - 1) break; // like the engine: the last sampled token is not run
   }
   return { ids, tokS: ((n - 1) * 1000) / (performance.now() - tFirst), stepMs };
+}
+
+/** A worker entry that is the product's engine worker plus `bareDecode` (bare-worker.testkit.ts). */
+export const BARE_WORKER = new URL('./bare-worker.testkit.ts', import.meta.url);
+
+/** The bare loop on an engine loaded with `workerPath: BARE_WORKER`: same worker, same session, same queue. */
+export function bareDecodeOn(
+  engine: Engine,
+  prompt: readonly number[],
+  n: number,
+): Promise<{ ids: number[]; tokS: number; stepMs: number[] }> {
+  return engine.call({ op: 'extension', name: 'bareDecode', args: { prompt: [...prompt], n } }) as Promise<{
+    ids: number[];
+    tokS: number;
+    stepMs: number[];
+  }>;
 }

@@ -308,6 +308,17 @@ describe('engine on tiny-llama (fp32 KV)', () => {
     await assert.rejects(g.rewindTo(3), (e: EngineError) => e.code === 'badArgument');
     await g.dispose();
   });
+
+  test("the product's worker has no extra operations (the bench's bare loop lives in its own worker entry)", async () => {
+    await assert.rejects(
+      engine.call({ op: 'extension', name: 'bareDecode', args: { prompt: [1, 2], n: 2 } }),
+      (e: EngineError) => e.code === 'internal' && /no operation "bareDecode"/.test(e.cause),
+    );
+    const g = await engine.createGenerator(); // and the worker still serves
+    await g.appendTokens([1, 2, 3]);
+    assert.equal(g.tokenCount, 3);
+    await g.dispose();
+  });
 });
 
 describe('fixture variants', () => {

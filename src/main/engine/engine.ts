@@ -166,11 +166,6 @@ export class Engine {
     return this.call({ op: 'chatDelta', messages: [...messages], log: [...log] });
   }
 
-  /** Benchmarks only: a minimal greedy ORT loop on this engine's own session, in its worker. */
-  bareDecode(prompt: readonly number[], n: number): Promise<{ ids: number[]; tokS: number; stepMs: number[] }> {
-    return this.call({ op: 'bareDecode', prompt: [...prompt], n });
-  }
-
   async dispose(): Promise<void> {
     this.fail('the engine was disposed');
     await this.worker.terminate();

@@ -28,7 +28,8 @@ export type Request =
   | { op: 'detokenize'; ids: number[]; skipSpecial: boolean }
   | { op: 'renderChat'; messages: ChatMessage[]; addGenerationPrompt: boolean }
   | { op: 'chatDelta'; messages: ChatMessage[]; log: number[] }
-  | { op: 'bareDecode'; prompt: number[]; n: number };
+  /** An operation a worker entry added to the loop (serve.ts Extensions); the product's worker has none. */
+  | { op: 'extension'; name: string; args: unknown };
 
 export interface Results {
   load: ModelInfo;
@@ -45,7 +46,7 @@ export interface Results {
   detokenize: string;
   renderChat: string;
   chatDelta: ChatDelta;
-  bareDecode: { ids: number[]; tokS: number; stepMs: number[] };
+  extension: unknown;
 }
 
 export type ToWorker = { id: number; slot: number; req: Request };

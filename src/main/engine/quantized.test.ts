@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeQuantized, type WeightQuant } from '../../../tools/fixtures/quantize-weights.ts';
+import { BARE_WORKER, bareDecodeOn } from './bare-decode.testkit.ts';
 import { Engine } from './index.ts';
 import { fixture, maxAbsDiff, PROMPT } from './fixtures.testkit.ts';
 
@@ -105,7 +106,9 @@ describe('quantized weight variants on CPU', () => {
       for (const [name, v] of Object.entries(ref.variants)) {
         const file = name === 'fp32' ? join(src, 'onnx', 'model.onnx') : join(PY_DIR, 'onnx', `model_${name}.onnx`);
         copyFileSync(file, join(dir, 'onnx', `model_py${name}.onnx`));
-        const e = await Engine.load(dir, { ...opts, variant: `model_py${name}.onnx` });
+        // int8 is compared with the bare loop, which runs in the bench's worker entry on the same session
+        const workerPath = name === 'int8' ? BARE_WORKER : undefined;
+        const e = await Engine.load(dir, { ...opts, variant: `model_py${name}.onnx`, workerPath });
         try {
           const g = await e.createGenerator();
           await g.appendTokens(ref.prompt_ids);
@@ -114,7 +117,7 @@ describe('quantized weight variants on CPU', () => {
             // s8s8 MatMulInteger: ORT's x86 kernels differ between CPUs (the reference machine's and this
             // one's diverge after 4 tokens in a bare ORT loop too). Here the engine must equal ORT on this
             // machine: the bare greedy loop on the same session.
-            const bare = await e.bareDecode(ref.prompt_ids, ref.tokens);
+            const bare = await bareDecodeOn(e, ref.prompt_ids, ref.tokens);
             assert.deepEqual(r.tokenIds, bare.ids, `${name}: engine vs a bare ORT loop here`);
           } else assert.deepEqual(r.tokenIds, v.ids, `${name}: engine vs Python ORT`);
         } finally {
