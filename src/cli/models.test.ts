@@ -2,13 +2,13 @@
 // and a pull killed with SIGKILL half-way whose next run resumes from the bytes on disk.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { FIXTURES_DIR } from '../../tools/fixtures/build.ts';
 import { fixture } from '../main/engine/fixtures.testkit.ts';
-import { fixtureRepos, HubStandIn } from '../main/models/hub-stand-in.testkit.ts';
+import { fixtureRepos, HubStandIn, STAND_IN_TOKEN } from '../main/models/hub-stand-in.testkit.ts';
 import { listInstalled, pullModel } from '../main/models/index.ts';
 
 const REPO = 'reprise-test/tiny-llama-ONNX';
@@ -116,6 +116,13 @@ test(
       const gated = await cli(['models', 'pull', 'reprise-test/gated-llama-ONNX', '--data', data]);
       assert.equal(gated.code, 1);
       assert.match(gated.err, /needs a Hugging Face token[\s\S]*401[\s\S]*HF_TOKEN/);
+      // the token the app saved in this data folder's settings is the CLI's too (HF_TOKEN is empty here)
+      writeFileSync(join(data, 'settings.json'), JSON.stringify({ hfToken: STAND_IN_TOKEN }));
+      const info = await cli(['models', 'info', 'reprise-test/gated-llama-ONNX', '--data', data, '--json']);
+      assert.equal(info.code, 0, info.err);
+      const withToken = await cli(['models', 'pull', 'reprise-test/gated-llama-ONNX', '--data', data, '--json']);
+      assert.equal(withToken.code, 0, withToken.err);
+      assert.equal((JSON.parse(withToken.out) as { repo: string }).repo, 'reprise-test/gated-llama-ONNX');
     } finally {
       rmSync(data, { recursive: true, force: true });
     }

@@ -19,6 +19,7 @@ import {
   type PullProgress,
   type SearchSort,
 } from '../main/models/index.ts';
+import { SettingsStore } from '../main/app/settings.ts';
 import { resolveDataDir } from '../main/paths.ts';
 import { DB_FILE, Store } from '../main/store/store.ts';
 
@@ -34,11 +35,21 @@ export async function runModels(argv: string[]): Promise<number> {
 
 const mb = (n: number): string => formatBytes(n);
 
+/** The hub token the app would use with this data folder: HF_TOKEN, else the one saved in its settings. */
+function hubToken(data: string | undefined): string | undefined {
+  return new SettingsStore(resolveDataDir(data), (m) => console.error(m)).hubToken();
+}
+
 async function search(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { sort: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      sort: { type: 'string' },
+      limit: { type: 'string' },
+      data: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   const query = positionals.join(' ');
   if (!query) {
@@ -51,7 +62,7 @@ async function search(argv: string[]): Promise<number> {
     throw new UsageError(`--sort must be downloads, likes or updated (got ${sort})`);
   const limit = values.limit ? Number(values.limit) : 30;
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer`);
-  const hits = await searchModels(query, { sort: sort as SearchSort, limit });
+  const hits = await searchModels(query, { sort: sort as SearchSort, limit, accessToken: hubToken(values.data) });
   if (values.json) console.log(JSON.stringify(hits));
   else if (hits.length === 0) console.log(`(no ONNX text-generation models match "${query}")`);
   else
@@ -66,11 +77,13 @@ async function info(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { cuda: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: { cuda: { type: 'boolean' }, data: { type: 'string' }, json: { type: 'boolean' } },
   });
   const repo = positionals[0];
   if (!repo) throw new UsageError('models info REPO: REPO (owner/name) is required');
-  const d = await repoDetails(repo, thisMachine(values.cuda ? 'cuda' : 'cpu'));
+  const d = await repoDetails(repo, thisMachine(values.cuda ? 'cuda' : 'cpu'), {
+    accessToken: hubToken(values.data),
+  });
   if (values.json) {
     console.log(
       JSON.stringify({
@@ -113,6 +126,7 @@ async function pull(argv: string[]): Promise<number> {
     const r = await pullModel({
       dataDir,
       repo,
+      accessToken: hubToken(values.data),
       variant: values.variant,
       name: values.name,
       machine: thisMachine(values.cuda ? 'cuda' : 'cpu'),
