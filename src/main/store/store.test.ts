@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -14,6 +14,7 @@ import { DB_FILE, Store } from './store.ts';
 import { testCtx, testLayout, tmpDir, writeTurn } from './store.testkit.ts';
 
 const logger = { warn() {} };
+const mkdirP = (d: string): string => (mkdirSync(d, { recursive: true }), d);
 
 test('opens with WAL + foreign keys on a real file', () => {
   const t = tmpDir();
@@ -23,6 +24,29 @@ test('opens with WAL + foreign keys on a real file', () => {
     assert.equal(s.db.pragma('foreign_keys', { simple: true }), 1);
     assert.equal(s.db.pragma('user_version', { simple: true }), LATEST_VERSION);
     s.close();
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a new database has 64 KB pages; an older file keeps its 4 KB pages; both checkpoint at 64 MB of WAL', () => {
+  const t = tmpDir();
+  try {
+    const s = Store.open(t.dir);
+    assert.equal(s.db.pragma('page_size', { simple: true }), 65536);
+    assert.equal(s.db.pragma('wal_autocheckpoint', { simple: true }), 1024);
+    s.close();
+    const old = join(t.dir, 'old');
+    const raw = new Database(join(mkdirP(old), DB_FILE));
+    raw.pragma('page_size = 4096');
+    raw.exec('CREATE TABLE earlier (x)'); // a file created before: its page size is fixed
+    raw.close();
+    const o = Store.open(old);
+    assert.equal(o.db.pragma('page_size', { simple: true }), 4096);
+    assert.equal(o.db.pragma('wal_autocheckpoint', { simple: true }), 16384);
+    const c = o.conversations.create({ title: 'still works' });
+    assert.equal(o.conversations.require(c.id).title, 'still works');
+    o.close();
   } finally {
     t.cleanup();
   }
