@@ -178,3 +178,36 @@ for (const name of ['tiny-llama', 'tiny-llama-fp16kv'] as const) {
     });
   });
 }
+
+test('a dropped generator’s K/V arrays serve the next one, zeroed: NaNs left in them change nothing', async () => {
+  const e = await Engine.load(fixture('tiny-llama'), opts);
+  try {
+    assert.equal(e.info.kvMode, 'inPlace');
+    const prompt = await e.tokenize(PROMPT);
+    const ref = await e.createGenerator();
+    await ref.appendTokens(prompt);
+    const kv = await ref.exportKv(0, prompt.length);
+    const want = await ref.lastLogits();
+    // A generator whose arrays hold NaN everywhere (rows restored from a hostile file, then a page of spare
+    // slots), then dropped: its arrays go to the worker's pool.
+    const bad = await e.createGenerator();
+    const poison = (x: Float32Array): Float32Array => new Float32Array(x.length * 3).fill(NaN);
+    const layers = kv.layers.map(({ key, value }) => ({
+      key: poison(key as Float32Array),
+      value: poison(value as Float32Array),
+    }));
+    const tokens = [...prompt, ...prompt, ...prompt];
+    await bad.restoreKv([{ ...kv, tokens, layers }]);
+    await bad.dispose();
+    // The next generator restores the short, clean history into those arrays (masked spare slots included).
+    const g = await e.createGenerator();
+    await g.restoreKv([kv]);
+    const got = await g.lastLogits();
+    assert.ok(got.every(Number.isFinite), 'no NaN from the pooled arrays');
+    assert.ok(maxAbsDiff(got, want) <= 1e-5);
+    await g.dispose();
+    await ref.dispose();
+  } finally {
+    await e.dispose();
+  }
+});

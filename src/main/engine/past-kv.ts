@@ -17,6 +17,8 @@ export interface PastKv {
   read(start: number, end: number): KvSlice['layers'];
   /** Replace everything with these slices (contiguous from 0, validated by the caller). */
   load(slices: readonly KvSlice[], total: number): void;
+  /** The sequence is dropped: give back what can be reused (nothing is used afterwards). */
+  release?(): void;
 }
 
 /** Shared int64 feeds: attention_mask rows of ones and position ids 0..n, sliced per step without allocating. */

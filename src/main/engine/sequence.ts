@@ -150,6 +150,11 @@ export class Sequence {
     await this.run(1);
   }
 
+  /** The sequence is dropped: its past K/V buffers go back to the worker's pool. */
+  release(): void {
+    this.past.release?.();
+  }
+
   /** Drop K/V past n: O(1) (the cache forgets lazily, see PastKv.truncate). */
   private truncateKv(n: number): void {
     this.kvLen = n;

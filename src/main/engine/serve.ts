@@ -60,6 +60,7 @@ export function serveEngine(extensions: Extensions = {}): void {
         seqs.set(nextSeq, new Sequence(need()));
         return { result: nextSeq++ };
       case 'dropSeq':
+        seqs.get(req.seq)?.release();
         seqs.delete(req.seq);
         return { result: undefined };
       case 'append': {

@@ -9,7 +9,8 @@
 import * as ort from 'onnxruntime-node';
 import type { IoMap } from './io-map.ts';
 import type { KvArray, KvSlice } from '../tensor/kv-types.ts';
-import { copyRows, kvData, kvTensor, newKv, readRows, type PastKv } from './past-kv.ts';
+import { giveKv, takeKv } from './kv-pool.ts';
+import { copyRows, kvData, kvTensor, readRows, type PastKv } from './past-kv.ts';
 
 export const PAGE = 64;
 
@@ -41,14 +42,16 @@ export class SlotKv implements PastKv {
     const { numKvHeads: H, headDim: D } = layout;
     const n = this.length;
     if (slots > this.capacity || !this.data.length) {
-      const capacity = Math.max(slots, Math.min(this.contextLength, this.capacity * 2));
+      const want = Math.max(slots, Math.min(this.contextLength, this.capacity * 2));
+      const old = this.data;
       this.data = Array.from({ length: layout.numLayers * 2 }, (_, i) => {
-        const next = newKv(layout, capacity);
-        const old = this.data[i];
-        if (old && n) copyRows(layout, old, this.slots, 0, n, next, slots, 0);
+        const next = takeKv(layout, want);
+        if (old[i] && n) copyRows(layout, old[i], this.slots, 0, n, next, slots, 0);
         return next;
       });
-      this.capacity = capacity;
+      // a pooled array may be longer than asked for: use all of it
+      this.capacity = Math.floor(Math.min(...this.data.map((a) => a.length)) / (H * D));
+      giveKv(old);
     } else if (slots !== this.slots) {
       // Same array, wider stride: move heads last to first so no head overwrites one not yet moved.
       for (const a of this.data)
@@ -102,6 +105,14 @@ export class SlotKv implements PastKv {
   read(start: number, end: number): KvSlice['layers'] {
     const { layout } = this.io;
     return readRows(layout, (i) => this.data[i]!, this.slots, start, end);
+  }
+
+  /** The sequence is gone: its arrays go back to the pool. */
+  release(): void {
+    giveKv(this.data);
+    this.data = [];
+    this.views = [];
+    this.length = this.slots = this.capacity = 0;
   }
 
   load(slices: readonly KvSlice[], total: number): void {
