@@ -266,7 +266,7 @@ async function fetchVerified(
       got = await fetchRest(p, o, revision, f, dest, meter);
       break;
     } catch (err) {
-      const e = hubError(err, `${o.repo}/${f.path}`, o.signal);
+      const e = hubError(err, `${o.repo}/${f.path}`, o.signal, p.accessToken !== undefined);
       const transient = e instanceof ModelError && e.code === 'network' && !(err instanceof HubApiError);
       if (!transient || attempt >= retries) throw e;
       await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));

@@ -44,6 +44,8 @@ export interface RepoSpec {
 
 /** The token the stand-in accepts for gated repos. */
 export const STAND_IN_TOKEN = 'hf_standin_allowed';
+/** A valid token whose owner has not been granted the gated repos (the hub's 403). Any other token is invalid (401). */
+export const STAND_IN_NO_ACCESS_TOKEN = 'hf_standin_no_access';
 
 // Like the hub's default .gitattributes: weights go through LFS, text files stay in git.
 const isLfs = (path: string): boolean => /\.(onnx|onnx_data(_\d+)?|bin|safetensors)$/.test(path);
@@ -166,10 +168,18 @@ export class HubStandIn {
     res.end(data);
   }
 
-  /** 401 without a token, 403 with the wrong one; null when the request may proceed. */
-  private denied(req: IncomingMessage, res: ServerResponse, repo: StandInRepo): boolean {
-    if (!repo.gated) return false;
+  /** As the hub: a token it does not know is refused with 401, whatever is asked for. */
+  private refusedToken(req: IncomingMessage, res: ServerResponse): boolean {
     const auth = req.headers.authorization;
+    if (!auth || [STAND_IN_TOKEN, STAND_IN_NO_ACCESS_TOKEN].some((t) => auth === `Bearer ${t}`)) return false;
+    this.json(res, 401, { error: 'Invalid credentials in Authorization header' });
+    return true;
+  }
+
+  /** A gated repo answers 401 without a token and 403 to a valid token without access. */
+  private denied(req: IncomingMessage, res: ServerResponse, repo: StandInRepo): boolean {
+    const auth = req.headers.authorization;
+    if (!repo.gated) return false;
     if (auth === `Bearer ${STAND_IN_TOKEN}`) return false;
     const status = auth ? 403 : 401;
     this.json(
@@ -221,6 +231,7 @@ export class HubStandIn {
       `${req.method} ${url.pathname}${url.search}${req.headers.range ? ` range=${req.headers.range}` : ''}`,
     );
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] !== 'cdn-lfs' && this.refusedToken(req, res)) return; // CDN URLs are signed instead
 
     if (parts[0] === 'api' && parts[1] === 'models' && parts.length === 2) return this.search(url, res);
     if (parts[0] === 'api' && parts[1] === 'models') {

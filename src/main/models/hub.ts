@@ -40,7 +40,7 @@ export function hubParams(o: HubOptions = {}, env: NodeJS.ProcessEnv = process.e
 }
 
 /** Maps library and network failures to ModelErrors; `what` names the repo or file for the message. */
-export function hubError(err: unknown, what: string, signal?: AbortSignal): Error {
+export function hubError(err: unknown, what: string, signal?: AbortSignal, tokenSent = false): Error {
   if (err instanceof ModelError) return err;
   if (signal?.aborted || (err instanceof Error && err.name === 'AbortError'))
     return new ModelError({
@@ -50,6 +50,15 @@ export function hubError(err: unknown, what: string, signal?: AbortSignal): Erro
       suggestion: 'Start it again to resume where it stopped; the bytes already fetched are kept.',
     });
   if (err instanceof HubApiError) {
+    // the hub answers 401 to a token it does not know, whatever the repository
+    if (err.statusCode === 401 && tokenSent)
+      return new ModelError({
+        code: 'tokenRequired',
+        title: 'The Hugging Face token was refused',
+        cause: `The hub answered 401 for ${what}: it does not accept the token given (mistyped, expired or revoked).`,
+        suggestion:
+          'Create a read token at https://huggingface.co/settings/tokens and save it in Reprise (About Reprise \u2192 Hugging Face token) or set HF_TOKEN; HF_TOKEN, when set, is the one used.',
+      });
     if (err.statusCode === 401 || err.statusCode === 403)
       return new ModelError({
         code: 'tokenRequired',

@@ -8,7 +8,7 @@ import { fixture } from '../engine/fixtures.testkit.ts';
 import { FIXTURES_DIR } from '../../../tools/fixtures/build.ts';
 import { Store } from '../store/store.ts';
 import { testCtx, writeTurn } from '../store/store.testkit.ts';
-import { fixtureRepos, HubStandIn, STAND_IN_TOKEN } from './hub-stand-in.testkit.ts';
+import { fixtureRepos, HubStandIn, STAND_IN_NO_ACCESS_TOKEN, STAND_IN_TOKEN } from './hub-stand-in.testkit.ts';
 import {
   fingerprintsOf,
   listInstalled,
@@ -333,9 +333,20 @@ describe('pull', () => {
     assert.deepEqual(listInstalled(dataDir), []);
   });
 
-  test('a gated repo: 401 asks for a token, 403 says the token has no access, the right token works', async () => {
+  test('a gated repo: 401 asks for a token, 403 says the token has no access, a refused token says so, the right token works', async () => {
     await rejectsWith(pull({ repo: GATED }), 'tokenRequired', /401.*gated or private[\s\S]*HF_TOKEN/);
-    await rejectsWith(pull({ repo: GATED, accessToken: 'hf_wrong' }), 'tokenRequired', /403.*no access/);
+    await rejectsWith(pull({ repo: GATED, accessToken: STAND_IN_NO_ACCESS_TOKEN }), 'tokenRequired', /403.*no access/);
+    // an unknown token is refused on any repo, and the message does not call the repo gated
+    for (const repo of [GATED, REPO]) {
+      const e = await rejectsWith(pull({ repo, accessToken: 'hf_wrong' }), 'tokenRequired', /401.*does not accept/);
+      assert.equal(e.title, 'The Hugging Face token was refused');
+      assert.doesNotMatch(e.cause, /gated or private/);
+    }
+    await rejectsWith(
+      searchModels('tiny', { hubUrl, accessToken: 'hf_wrong' }),
+      'tokenRequired',
+      /does not accept the token/,
+    );
     await rejectsWith(pull({ repo: GATED, accessToken: 'not-a-token' }), 'badToken', /hf_/);
     const r = await pull({ repo: GATED, accessToken: STAND_IN_TOKEN });
     assert.equal(r.model.name, 'gated-llama-ONNX-fp32');

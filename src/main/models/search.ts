@@ -37,7 +37,7 @@ export async function searchModels(
       });
     }
   } catch (err) {
-    throw hubError(err, `search results for "${query}"`, o.signal);
+    throw hubError(err, `search results for "${query}"`, o.signal, p.accessToken !== undefined);
   }
   return out;
 }
@@ -66,6 +66,6 @@ export async function repoDetails(
     const variants = listVariants(files);
     return { repo, revision, files, variants, recommended: recommendVariant(variants, machine) };
   } catch (err) {
-    throw hubError(err, `model repository ${repo}`, o.signal);
+    throw hubError(err, `model repository ${repo}`, o.signal, p.accessToken !== undefined);
   }
 }
