@@ -67,7 +67,9 @@ export const restoreSourceSchema = z.enum(RESTORE_SOURCES);
 /**
  * Why a turn restored less than the conversation's earlier turns (the UI says "Resumed" only without one).
  * 'firstMessage': there were no earlier turns; 'otherModel': the cache belongs to another model;
- * 'systemPromptChanged': the history was rendered anew; 'contextTrimmed': the oldest turns were dropped to fit
+ * 'systemPromptChanged': the history was rendered anew; 'historyRerendered': a reply's stored text renders to other
+ * tokens than the model read (a reply cut mid-character, say), so the log was kept up to there and the rest
+ * read again; 'contextTrimmed': the oldest turns were dropped to fit
  * and the rest re-read; 'importedWithoutCache': imported messages that never ran here; 'codecChanged': the
  * blocks were saved with another codec; 'evicted': the blocks were removed (cache budget) or damaged.
  */
@@ -75,6 +77,7 @@ export const CACHE_NOTES = [
   'firstMessage',
   'otherModel',
   'systemPromptChanged',
+  'historyRerendered',
   'contextTrimmed',
   'importedWithoutCache',
   'codecChanged',
@@ -86,6 +89,8 @@ export const CACHE_NOTE_LABELS: Record<CacheNote, string> = {
   firstMessage: 'first message: nothing to resume yet',
   otherModel: 'the cache belongs to another model',
   systemPromptChanged: 'the system prompt changed, so the history was read again',
+  historyRerendered:
+    'an earlier reply\u2019s text differs from the tokens the model read, so the history was read again from there',
   contextTrimmed: 'the oldest turns were dropped to fit the context, so the rest was read again',
   importedWithoutCache: 'imported without a cache',
   codecChanged: 'the cache was saved with another codec',

@@ -374,6 +374,32 @@ test('each turn says why it did not resume its history: first message, system pr
   assert.equal(stored?.historyTokens, t5.stats.historyTokens);
 });
 
+test('a reply whose text renders to other tokens than the model read is not called a system prompt change', async () => {
+  const t = tmpDir('reprise-chat-');
+  cleanups.push(t.cleanup);
+  const a = await open(t.dir);
+  cleanups.push(a.close);
+  // Short, hot replies of the random fixture model end in control characters or a cut character now and
+  // then; their stored text then renders to other tokens (seeds 12 and 17 did when this was written).
+  let rerendered = 0;
+  for (let seed = 1; seed <= 20; seed++) {
+    const conv = a.svc.createConversation({
+      systemPrompt: 'Be brief.',
+      sampling: { temperature: 1.5, maxTokens: 5, seed },
+    });
+    await a.svc.sendMessage({ conversationId: conv.id, text: 'Hello there' });
+    const r = await a.svc.sendMessage({ conversationId: conv.id, text: 'And then?' });
+    if (!r.userMessage.logReset) {
+      assert.equal(r.stats.cacheNote, undefined);
+      continue;
+    }
+    rerendered++;
+    assert.equal(r.stats.cacheNote, 'historyRerendered', `seed ${seed}`);
+    assert.ok(r.stats.restoredTokens > 0, 'the log up to the reply was kept and restored');
+  }
+  assert.ok(rerendered > 0, 'some reply re-rendered differently');
+});
+
 test('Regenerate samples a different reply where the conversation leaves a greedy model at its default', async () => {
   const t = tmpDir('reprise-chat-');
   cleanups.push(t.cleanup);

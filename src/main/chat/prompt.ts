@@ -10,6 +10,8 @@ export interface TurnLog {
   /** What the user message stores: its delta, or the whole log when `logReset`. */
   userTokenIds: number[];
   logReset: boolean;
+  /** Tokens of the previous log this one starts with (all of it unless the render diverged or none ran). */
+  keptTokens: number;
   /** With logReset: the first path message kept in the log. */
   contextFromId: string | null;
   droppedMessages: number;
@@ -74,6 +76,7 @@ export async function buildTurnLog(
             log: [...o.prevLog, ...d.append],
             userTokenIds: d.append,
             logReset: false,
+            keptTokens: d.keep,
             contextFromId: null,
             droppedMessages: 0,
           }
@@ -81,6 +84,7 @@ export async function buildTurnLog(
             log: [...o.prevLog.slice(0, d.keep), ...d.append],
             userTokenIds: [],
             logReset: true,
+            keptTokens: d.keep,
             contextFromId: o.history[0]?.id ?? o.userId,
             droppedMessages: 0,
           };
@@ -90,6 +94,7 @@ export async function buildTurnLog(
       log: d.append,
       userTokenIds: [],
       logReset: true,
+      keptTokens: 0,
       contextFromId: o.history[0]?.id ?? o.userId,
       droppedMessages: 0,
     };
@@ -109,6 +114,7 @@ async function dropOldest(engine: FitEngine, o: Parameters<typeof buildTurnLog>[
       log: fit.log,
       userTokenIds: [],
       logReset: true,
+      keptTokens: 0,
       contextFromId: o.history[fit.dropped]?.id ?? o.userId,
       droppedMessages: fit.dropped,
       ...(fit.dropped > 0 && {

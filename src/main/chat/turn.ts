@@ -157,6 +157,7 @@ async function tokenLogFor(
       log: existingLog,
       userTokenIds: u.tokenIds!,
       logReset: u.logReset,
+      keptTokens: u.logReset ? 0 : history,
       contextFromId: u.contextFromId,
       droppedMessages: 0,
       historyTokens: history,
@@ -265,8 +266,13 @@ function cacheNote(
   if (spec.conv.modelFingerprint && spec.conv.modelFingerprint !== engine.info.fingerprint) return 'otherModel';
   if (turn.droppedMessages > 0) return 'contextTrimmed';
   if (turn.logReset) {
-    // a log rendered anew: messages that never ran here (an import), or a changed system prompt
-    return path.some((m) => m.tokenIds === null) ? 'importedWithoutCache' : 'systemPromptChanged';
+    // a log rendered anew: messages that never ran here (an import), a changed system prompt, or a reply whose
+    // text renders to other tokens than were read (one that ended in a special token, say). The previous log
+    // starts with the render made at the path's last reset, or its first message (system prompt first): a new
+    // system prompt diverges inside it, a re-rendered reply after it.
+    if (path.some((m) => m.tokenIds === null)) return 'importedWithoutCache';
+    const renderEnd = (path.findLast((m) => m.logReset) ?? path[0])?.tokenEnd;
+    return renderEnd && turn.keptTokens >= renderEnd ? 'historyRerendered' : 'systemPromptChanged';
   }
   if (prefix.restored >= turn.historyTokens) return undefined;
   const lastCodec = [...path].reverse().find((m) => m.stats)?.stats?.codec;
