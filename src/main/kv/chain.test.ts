@@ -1,30 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KvLayout } from '../tensor/kv-types.ts';
-import type { BlockSource, NewBlock } from './ports.ts';
+import type { BlockSource } from './ports.ts';
 import { concatSlices } from './codec/tensors.ts';
 import { kvContext } from './context.ts';
 import { ROOT_HASH, chainFor, hashBlock, isBlockHash } from './hash.ts';
 import { planRestore, storedPrefix } from './restore.ts';
 import { snapshotRange } from './save.ts';
 import { TokenChain } from './token-chain.ts';
-import { synthExporter, synthKv, tokenLog } from './synth.testkit.ts';
+import { MapSource, synthExporter, synthKv, tokenLog } from './synth.testkit.ts';
 
 const layout: KvLayout = { numLayers: 2, numKvHeads: 2, headDim: 8, dtype: 'float32' };
 const ctx = kvContext({ fingerprint: 'a'.repeat(64), layout, codec: 'exact', blockSize: 16 });
 
-class MapSource implements BlockSource {
-  m = new Map<string, Buffer>();
-  blockData(h: string) {
-    return this.m.get(h);
-  }
-  hasBlock(h: string) {
-    return this.m.has(h);
-  }
-  put(bs: NewBlock[]) {
-    for (const b of bs) this.m.set(b.hash, b.data);
-  }
-}
 const warnings: string[] = [];
 const logger = { warn: (m: string) => void warnings.push(m) };
 

@@ -13,10 +13,9 @@ import { encodeFp16 } from './codec/fp16.ts';
 import { newTarget } from './codec/tensors.ts';
 import { kvContext, modelKvContext } from './context.ts';
 import { ROOT_HASH, chainFor, hashBlock } from './hash.ts';
-import type { BlockSource, NewBlock } from './ports.ts';
 import { planRestore } from './restore.ts';
 import { snapshotRange } from './save.ts';
-import { synthKv, tokenLog } from './synth.testkit.ts';
+import { MapSource, synthKv, tokenLog } from './synth.testkit.ts';
 
 const f32: KvLayout = { numLayers: 3, numKvHeads: 2, headDim: 16, dtype: 'float32' };
 const f16: KvLayout = { ...f32, dtype: 'float16' };
@@ -143,19 +142,6 @@ test('fp16 blocks are other blocks than exact ones (the codec is part of the ide
   const b = chainFor(log, 16, ctx('fp16').extra);
   for (let i = 0; i < a.length; i++) assert.notEqual(a[i]!.hash, b[i]!.hash);
 });
-
-class MapSource implements BlockSource {
-  m = new Map<string, Buffer>();
-  blockData(h: string) {
-    return this.m.get(h);
-  }
-  hasBlock(h: string) {
-    return this.m.has(h);
-  }
-  put(bs: NewBlock[]) {
-    for (const b of bs) this.m.set(b.hash, b.data);
-  }
-}
 
 describe('a chat resumed from fp16 blocks', { concurrency: false }, () => {
   for (const name of ['tiny-llama', 'tiny-llama-fp16kv'] as const) {

@@ -1,6 +1,7 @@
 // Synthetic KV for tests and the crash-safety child: deterministic, with per-channel structure like
 // real keys (channel offsets/outliers) so the quantizers see realistic groups.
 import type { KvLayout, KvSlice } from '../tensor/kv-types.ts';
+import type { BlockSource, NewBlock } from './ports.ts';
 import { newArray } from './codec/tensors.ts';
 import { toHalf } from '../tensor/half.ts';
 
@@ -44,4 +45,18 @@ export function tokenLog(n: number, seed = 1): number[] {
     out.push(x % 4096);
   }
   return out;
+}
+
+/** Blocks kept in a Map: a BlockSource without SQLite. */
+export class MapSource implements BlockSource {
+  m = new Map<string, Buffer>();
+  blockData(h: string) {
+    return this.m.get(h);
+  }
+  hasBlock(h: string) {
+    return this.m.has(h);
+  }
+  put(bs: NewBlock[]) {
+    for (const b of bs) this.m.set(b.hash, b.data);
+  }
 }

@@ -3,23 +3,17 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { FIXTURE_MODEL, testBackend } from '../app/backend.testkit.ts';
-import { createClient, type ApiClient } from '../../shared/client.ts';
-import { memoryChannel } from './memory-channel.ts';
-import { createService } from './service.ts';
+import { FIXTURE_MODEL } from '../app/backend.testkit.ts';
+import type { ApiClient } from '../../shared/client.ts';
+import { openTestService, type TestBackend } from './service.testkit.ts';
 
 const OTHER_MODEL = join(FIXTURE_MODEL, '..', 'tiny-llama-fp16kv');
 
-let backend: Awaited<ReturnType<typeof testBackend>>;
+let backend: TestBackend;
 let client: ApiClient;
-before(async () => {
-  backend = await testBackend();
-  client = createClient(memoryChannel(createService({ backend, transport: 'memory' })));
-});
-after(async () => {
-  client.close();
-  await backend.cleanup();
-});
+let close: () => Promise<void>;
+before(async () => ({ backend, client, close } = await openTestService()));
+after(() => close());
 
 test("a chat made with model A offers A's folder under model B, and resumes its cache after the switch", async () => {
   const a = await client.call('model.status', {});

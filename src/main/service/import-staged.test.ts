@@ -2,23 +2,16 @@
 // a request made while a large import runs is answered before the import ends, and never lists it half-way.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { testBackend } from '../app/backend.testkit.ts';
-import { createClient, type ApiClient } from '../../shared/client.ts';
+import type { ApiClient } from '../../shared/client.ts';
 import { Store } from '../store/store.ts';
 import { importFileStaged } from '../store/exchange/index.ts';
-import { memoryChannel } from './memory-channel.ts';
-import { createService } from './service.ts';
+import { openTestService, type TestBackend } from './service.testkit.ts';
 
-let backend: Awaited<ReturnType<typeof testBackend>>;
+let backend: TestBackend;
 let client: ApiClient;
-before(async () => {
-  backend = await testBackend();
-  client = createClient(memoryChannel(createService({ backend, transport: 'memory' })));
-});
-after(async () => {
-  client.close();
-  await backend.cleanup();
-});
+let close: () => Promise<void>;
+before(async () => ({ backend, client, close } = await openTestService()));
+after(() => close());
 
 /** A Reprise JSON file: one conversation of `n` messages in one chain. */
 function bigExport(n: number, title = 'big'): string {

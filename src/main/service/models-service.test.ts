@@ -2,21 +2,20 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { testBackend } from '../app/backend.testkit.ts';
 import { fixture } from '../engine/fixtures.testkit.ts';
 import { fixtureRepos, HubStandIn, STAND_IN_TOKEN } from '../models/hub-stand-in.testkit.ts';
 import { FIXTURES_DIR } from '../../../tools/fixtures/build.ts';
-import { createClient, type ApiClient } from '../../shared/client.ts';
+import type { ApiClient } from '../../shared/client.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { PullProgressView } from '../../shared/views.ts';
-import { memoryChannel } from './memory-channel.ts';
-import { createService } from './service.ts';
+import { openTestService, type TestBackend } from './service.testkit.ts';
 
 const REPO = 'reprise-test/tiny-llama-ONNX';
 const NAME = 'tiny-llama-ONNX-fp32';
 let hub: HubStandIn;
-let backend: Awaited<ReturnType<typeof testBackend>>;
+let backend: TestBackend;
 let client: ApiClient;
+let close: () => Promise<void>;
 const saved = { endpoint: process.env.HF_ENDPOINT, token: process.env.HF_TOKEN };
 
 before(async () => {
@@ -26,12 +25,10 @@ before(async () => {
   hub = new HubStandIn(fixtureRepos(FIXTURES_DIR));
   process.env.HF_ENDPOINT = await hub.start();
   delete process.env.HF_TOKEN;
-  backend = await testBackend();
-  client = createClient(memoryChannel(createService({ backend, transport: 'memory' })));
+  ({ backend, client, close } = await openTestService());
 });
 after(async () => {
-  client.close();
-  await backend.cleanup();
+  await close();
   await hub.stop();
   process.env.HF_ENDPOINT = saved.endpoint;
   if (saved.token !== undefined) process.env.HF_TOKEN = saved.token;

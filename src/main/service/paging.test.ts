@@ -3,22 +3,20 @@
 // cursor that is not on the path is a clear error.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { testBackend } from '../app/backend.testkit.ts';
-import { createClient, type ApiClient } from '../../shared/client.ts';
+import type { ApiClient } from '../../shared/client.ts';
 import { AppError } from '../../shared/errors.ts';
-import { memoryChannel } from './memory-channel.ts';
-import { createService } from './service.ts';
+import { openTestService, type TestBackend } from './service.testkit.ts';
 import { PAGE_SIZE } from './views-of.ts';
 
-let backend: Awaited<ReturnType<typeof testBackend>>;
+let backend: TestBackend;
 let client: ApiClient;
+let close: () => Promise<void>;
 let id: string;
 const N = 250;
 const text = (i: number) => `message ${i}`;
 
 before(async () => {
-  backend = await testBackend();
-  client = createClient(memoryChannel(createService({ backend, transport: 'memory' })));
+  ({ backend, client, close } = await openTestService());
   // N messages in a chain, and a second reply to message 9 (a branch beside the active path)
   const messages = Array.from({ length: N }, (_, i) => ({
     id: `m${i}`,
@@ -32,10 +30,7 @@ before(async () => {
   const data = JSON.stringify({ format: 'reprise', version: 1, exportedAt: 1, conversations: [conversation] });
   id = (await client.stream('io.import', { filename: 'p.json', encoding: 'utf8', data })).conversationIds[0]!;
 });
-after(async () => {
-  client.close();
-  await backend.cleanup();
-});
+after(() => close());
 
 test('a view holds the last page; earlier and later pages join it exactly', async () => {
   const v = await client.call('conversations.get', { id });

@@ -3,23 +3,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { testBackend } from '../app/backend.testkit.ts';
-import { createClient, type ApiClient } from '../../shared/client.ts';
+import type { ApiClient } from '../../shared/client.ts';
 import { AppError } from '../../shared/errors.ts';
-import { memoryChannel } from './memory-channel.ts';
-import { createService } from './service.ts';
+import { openTestService, type TestBackend } from './service.testkit.ts';
 import type { AppEvent } from '../../shared/views.ts';
 
-let backend: Awaited<ReturnType<typeof testBackend>>;
+let backend: TestBackend;
 let client: ApiClient;
-before(async () => {
-  backend = await testBackend();
-  client = createClient(memoryChannel(createService({ backend, transport: 'memory' })));
-});
-after(async () => {
-  client.close();
-  await backend.cleanup();
-});
+let close: () => Promise<void>;
+before(async () => ({ backend, client, close } = await openTestService()));
+after(() => close());
 
 test('a folder that is not a model gets a clear error and the working model stays loaded', async () => {
   const events: AppEvent[] = [];

@@ -4,23 +4,16 @@
 // conversation then shows as verified (and an app event says so).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { testBackend } from '../app/backend.testkit.ts';
-import { createClient, type ApiClient } from '../../shared/client.ts';
+import type { ApiClient } from '../../shared/client.ts';
 import { packBundle, signFlipped, unpackBundle } from '../store/exchange/bundle.testkit.ts';
 import type { AppEvent } from '../../shared/views.ts';
-import { memoryChannel } from './memory-channel.ts';
-import { createService } from './service.ts';
+import { openTestService, type TestBackend } from './service.testkit.ts';
 
-let backend: Awaited<ReturnType<typeof testBackend>>;
+let backend: TestBackend;
 let client: ApiClient;
-before(async () => {
-  backend = await testBackend();
-  client = createClient(memoryChannel(createService({ backend, transport: 'memory' })));
-});
-after(async () => {
-  client.close();
-  await backend.cleanup();
-});
+let close: () => Promise<void>;
+before(async () => ({ backend, client, close } = await openTestService()));
+after(() => close());
 
 async function bundle(): Promise<string> {
   const conv = await client.call('conversations.create', { systemPrompt: 'You are a terse assistant.' });
