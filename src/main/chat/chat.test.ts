@@ -396,6 +396,10 @@ test('a reply whose text renders to other tokens than the model read is not call
     rerendered++;
     assert.equal(r.stats.cacheNote, 'historyRerendered', `seed ${seed}`);
     assert.ok(r.stats.restoredTokens > 0, 'the log up to the reply was kept and restored');
+    // regenerating that reply reads the user message's stored log: nothing is rendered anew this time
+    const g = await a.svc.regenerate({ conversationId: conv.id, assistantMessageId: r.message.id });
+    assert.equal(g.stats.cacheNote, undefined, `seed ${seed}: regenerate`);
+    assert.ok(g.stats.restoredTokens >= r.userMessage.tokenEnd! - 16, 'restored from its own blocks');
   }
   assert.ok(rerendered > 0, 'some reply re-rendered differently');
 });

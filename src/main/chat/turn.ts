@@ -265,7 +265,8 @@ function cacheNote(
   if (path.length === 0) return 'firstMessage';
   if (spec.conv.modelFingerprint && spec.conv.modelFingerprint !== engine.info.fingerprint) return 'otherModel';
   if (turn.droppedMessages > 0) return 'contextTrimmed';
-  if (turn.logReset) {
+  // regenerating over the user message's stored log: the log was rendered (and its note given) on that turn
+  if (turn.logReset && turn.existingLog !== turn.log) {
     // a log rendered anew: messages that never ran here (an import), a changed system prompt, or a reply whose
     // text renders to other tokens than were read (one that ended in a special token, say). The previous log
     // starts with the render made at the path's last reset, or its first message (system prompt first): a new

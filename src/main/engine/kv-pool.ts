@@ -31,7 +31,7 @@ export function takeKv(layout: KvLayout, tokens: number): KvArray {
 /** Arrays no sequence uses any more. The oldest go first when the pool is full. */
 export function giveKv(arrays: readonly KvArray[]): void {
   for (const a of arrays) {
-    if (a.byteLength > MAX_BYTES) continue;
+    if (a.byteLength === 0 || a.byteLength > MAX_BYTES) continue; // an empty sequence's arrays: nothing to keep
     free.push(a);
     pooledBytes += a.byteLength;
   }
@@ -39,6 +39,6 @@ export function giveKv(arrays: readonly KvArray[]): void {
 }
 
 /** What the pool holds (tests). */
-export function pooledKvBytes(): number {
-  return pooledBytes;
+export function pooledKv(): { arrays: number; bytes: number } {
+  return { arrays: free.length, bytes: pooledBytes };
 }

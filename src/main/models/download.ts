@@ -358,6 +358,7 @@ async function fetchTail(
       unsynced = 0;
       syncBusy = true;
       syncing = writing.then(() => fh.datasync()).finally(() => (syncBusy = false));
+      syncing.catch(() => undefined); // awaited (and its error thrown) after the last write, not here
     }
   };
   try {

@@ -50,8 +50,9 @@ export function hubError(err: unknown, what: string, signal?: AbortSignal, token
       suggestion: 'Start it again to resume where it stopped; the bytes already fetched are kept.',
     });
   if (err instanceof HubApiError) {
-    // the hub answers 401 to a token it does not know, whatever the repository
-    if (err.statusCode === 401 && tokenSent)
+    // the hub answers 401 to a token it does not know, whatever the repository ("Invalid credentials in
+    // Authorization header"); a 401 for a repo it will not reveal says something else
+    if (err.statusCode === 401 && tokenSent && /invalid (credentials|username or password|token)/i.test(err.message))
       return new ModelError({
         code: 'tokenRequired',
         title: 'The Hugging Face token was refused',

@@ -68,6 +68,7 @@ export function openDatabase(file: string, o: { skipIntegrityCheck?: boolean } =
     // a KV block is a 0.4-1.6 MB blob, and at 4 KB pages its overflow chain made inserting a 2k-token
     // history's 50 MB take ~90-105 ms against ~38 ms (issue #18; reads and deletes gain less or nothing).
     db.pragma(`page_size = ${PAGE_SIZE}`);
+    db.pragma('cache_size = -8192'); // 8 MB: SQLite's default 2 MB is only 31 pages of 64 KB
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable at checkpoints, never corrupt
     db.pragma('foreign_keys = ON');
