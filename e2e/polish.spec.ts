@@ -59,26 +59,29 @@ test('"Jump to latest" never covers the messages', async ({ app }) => {
   });
   const jump = page.getByRole('button', { name: '↓ Jump to latest' });
   await expect(jump).toBeVisible();
-  const button = (await jump.boundingBox())!;
-  const view = (await scroller.boundingBox())!;
-  const overlaps = (a: typeof button, b: typeof button) =>
-    a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-  const clip = (a: typeof button, b: typeof button) => {
-    const x = Math.max(a.x, b.x);
-    const y = Math.max(a.y, b.y);
-    return {
-      x,
-      y,
-      width: Math.min(a.x + a.width, b.x + b.width) - x,
-      height: Math.min(a.y + a.height, b.y + b.height) - y,
-    };
-  };
-  for (const m of await page.getByTestId('message').all()) {
-    const box = await m.boundingBox();
-    if (!box || !overlaps(box, view)) continue; // scrolled out of sight
-    const seen = clip(box, view); // the part of the message in the log's window
-    expect(overlaps(button, seen), `the button covers “${(await m.innerText()).slice(0, 40)}…”`).toBe(false);
-  }
+  // One layout, read in one pass in the page: boxes read one by one could straddle a relayout (the button's
+  // row shrinks the log; a scroll event after it can move the messages between two reads).
+  const covered = await page.evaluate(() => {
+    const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.includes('Jump to latest'));
+    const log = document.querySelector('[role="log"][aria-label="Messages"]');
+    if (!button || !log?.parentElement) return ['(no button or log)'];
+    const r = button.getBoundingClientRect();
+    const v = log.parentElement.getBoundingClientRect();
+    const out: string[] = [];
+    for (const m of document.querySelectorAll('[data-testid="message"]')) {
+      const b = m.getBoundingClientRect();
+      // the part of the message inside the log's window
+      const top = Math.max(b.top, v.top);
+      const bottom = Math.min(b.bottom, v.bottom);
+      const left = Math.max(b.left, v.left);
+      const right = Math.min(b.right, v.right);
+      if (bottom <= top || right <= left) continue; // scrolled out of sight
+      if (r.left < right && left < r.right && r.top < bottom && top < r.bottom)
+        out.push((m as HTMLElement).innerText.slice(0, 40));
+    }
+    return out;
+  });
+  expect(covered, 'messages the button covers').toEqual([]);
   await jump.click();
   await expect(jump).toHaveCount(0);
   await expect
