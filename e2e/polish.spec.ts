@@ -62,13 +62,15 @@ test('"Jump to latest" never covers the messages', async ({ app }) => {
   // One layout, read in one pass in the page: boxes read one by one could straddle a relayout (the button's
   // row shrinks the log; a scroll event after it can move the messages between two reads).
   const covered = await page.evaluate(() => {
-    const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.includes('Jump to latest'));
+    const button = Array.from(document.querySelectorAll('button')).find((b) =>
+      b.textContent?.includes('Jump to latest'),
+    );
     const log = document.querySelector('[role="log"][aria-label="Messages"]');
     if (!button || !log?.parentElement) return ['(no button or log)'];
     const r = button.getBoundingClientRect();
     const v = log.parentElement.getBoundingClientRect();
     const out: string[] = [];
-    for (const m of document.querySelectorAll('[data-testid="message"]')) {
+    for (const m of Array.from(document.querySelectorAll('[data-testid="message"]'))) {
       const b = m.getBoundingClientRect();
       // the part of the message inside the log's window
       const top = Math.max(b.top, v.top);
