@@ -157,7 +157,7 @@ async function tokenLogFor(
       log: existingLog,
       userTokenIds: u.tokenIds!,
       logReset: u.logReset,
-      keptTokens: u.logReset ? 0 : history,
+      keptTokens: existingLog.length, // the stored log itself: nothing diverged on this turn
       contextFromId: u.contextFromId,
       droppedMessages: 0,
       historyTokens: history,

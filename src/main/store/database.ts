@@ -38,8 +38,8 @@ function ownerOnly(path: string, mode: number): void {
   }
 }
 
-/** The page size of databases this version creates. */
-export const PAGE_SIZE = 65536;
+/** The page size of databases this version creates (bytes). */
+const PAGE_BYTES = 65536;
 
 export function openDatabase(file: string, o: { skipIntegrityCheck?: boolean } = {}): Db {
   if (file !== ':memory:') {
@@ -67,7 +67,7 @@ export function openDatabase(file: string, o: { skipIntegrityCheck?: boolean } =
     // 64 KB pages for a new file (SQLite applies it only before the first table; older files keep theirs):
     // a KV block is a 0.4-1.6 MB blob, and at 4 KB pages its overflow chain made inserting a 2k-token
     // history's 50 MB take ~90-105 ms against ~38 ms (issue #18; reads and deletes gain less or nothing).
-    db.pragma(`page_size = ${PAGE_SIZE}`);
+    db.pragma(`page_size = ${PAGE_BYTES}`);
     db.pragma('cache_size = -8192'); // 8 MB: SQLite's default 2 MB is only 31 pages of 64 KB
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable at checkpoints, never corrupt
