@@ -1,11 +1,13 @@
 // Where the time of saving and restoring a ~2k-token history goes (issue #18), stage by stage, on
-// bench-100m with the exact codec: export from the engine, encode (shuffle, zstd, checksum), SQLite insert;
-// SQLite read, checksum, zstd, unshuffle (the compressed exact body of block versions <= 3), the raw body's
-// decode (what is stored now), hand-over to the engine. Each stage is timed on its own over the
-// same blocks (the real paths overlap some of them), then the real paths end to end: snapshotRange + insert
-// (save) and planRestore + Generator.restoreKv (restore). Medians over rounds; 2 shared cores, so noisy.
-// The near-exact fp16 codec against exact on the same blocks, both from memory (no SQLite: its read cost is
-// restore.sqlite_read_ms, in proportion to bytes): save and restore time, stored bytes per token, and after a
+// bench-100m with the exact codec. The product's paths end to end: the engine writing raw block files from
+// its cache plus their index rows (save.files_ms), and reading them straight into a new generator
+// (restore.files_ms). The general paths, for other codecs and older blocks: snapshotRange encoding on this
+// thread + the store writing the files (save.snapshot_ms, save.store_ms), and planRestore + Generator.restoreKv
+// (restore.plan_ms, restore.engine_ms). Stages timed on their own over the same blocks: export, gather,
+// shuffle, zstd, checksum (save); file read, checksum, zstd, unshuffle (the compressed exact body of block
+// versions <= 3), the raw body's decode (restore). Medians over rounds; 2 shared cores, so noisy.
+// The near-exact fp16 codec against exact on the same blocks, both from memory (no files: their read cost is
+// restore.file_read_ms, in proportion to bytes): save and restore time, stored bytes per token, and after a
 // restore the max |Δlogit| of the next-token logits and the greedy agreement over the following tokens.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -17,7 +19,7 @@ import { decodeBlockInto, readHeader } from '../src/main/kv/block-format.ts';
 import { newTarget } from '../src/main/kv/codec/tensors.ts';
 import { modelKvContext } from '../src/main/kv/context.ts';
 import type { BlockSource } from '../src/main/kv/ports.ts';
-import { planRestore } from '../src/main/kv/restore.ts';
+import { planRestore, restoreFromFiles } from '../src/main/kv/restore.ts';
 import { snapshotRange } from '../src/main/kv/save.ts';
 import { shuffle, unshuffle } from '../src/main/kv/shuffle.ts';
 import { zstdCompress, zstdDecompress } from '../src/main/kv/zstd.ts';
@@ -80,8 +82,33 @@ export async function benchKvStages(opts: { quick: boolean; log: (s: string) => 
       const snap = await time('save.snapshot_ms', () =>
         snapshotRange(ids, 0, ctx, (a, b) => gen.exportKv(a, b), store.blocks),
       );
-      await time('save.sqlite_insert_ms', () => store.attachBlocks(msg.id, snap.blocks, snap.refs));
-      bytes = snap.blocks.reduce((n, b) => n + b.data.length, 0);
+      await time('save.store_ms', () => store.attachBlocks(msg.id, snap.blocks, snap.refs));
+      bytes = snap.blocks.reduce((n, b) => n + b.storedBytes, 0);
+      // save, the product's path (a turn, the API): the engine writes the raw block files from its cache,
+      // then their index rows are committed
+      const hot = Store.open(join(tmp, `hot${r}`));
+      const hotConv = hot.conversations.create({ title: 'b', systemPrompt: '', sampling: {}, codec: 'exact' });
+      const hotMsg = hot.messages.insert({
+        conversationId: hotConv.id,
+        parentId: null,
+        role: 'user',
+        content: 'x',
+        tokenIds: ids,
+        tokenEnd: ids.length,
+      });
+      await time('save.files_ms', async () => {
+        const s = await snapshotRange(ids, 0, ctx, (a, b) => gen.exportKv(a, b), hot.blocks, gen);
+        hot.attachBlocks(hotMsg.id, s.blocks, s.refs);
+      });
+      // restore, the product's path: the engine reads the files straight into a new generator's cache
+      const g1 = await engine.createGenerator();
+      await time('restore.files_ms', async () => {
+        const o = { maxTokens: ids.length, tailEnds: [ids.length], logger: console };
+        const got = await restoreFromFiles(ids, ctx, hot.blocks, g1, o);
+        if (got?.restoredTokens !== ids.length) throw new Error(`restored ${got?.restoredTokens} from files`);
+      });
+      await g1.dispose();
+      hot.close();
       // save, stage by stage
       const kv = await time('save.export_ms', () => gen.exportKv(0, ids.length));
       const raws: Buffer[] = [];
@@ -112,13 +139,8 @@ export async function benchKvStages(opts: { quick: boolean; log: (s: string) => 
       (t['restore.total_ms'] ??= []).push(t['restore.plan_ms']!.at(-1)! + t['restore.engine_ms']!.at(-1)!);
       await g2.dispose();
       // restore, stage by stage
-      const blobs = await time('restore.sqlite_read_ms', () => plan.used.map((h) => store.blocks.blockData(h)!));
+      const blobs = await time('restore.file_read_ms', () => plan.used.map((h) => store.blocks.blockData(h)!));
       await time('restore.checksum_ms', () => blobs.forEach((b) => readHeader(b)));
-      // the same reads on a second connection that does not map the file (as before PRAGMA mmap_size)
-      const unmapped = Store.open(join(tmp, `r${r}`));
-      unmapped.db.pragma('mmap_size = 0');
-      await time('restore.sqlite_read_unmapped_ms', () => plan.used.map((h) => unmapped.blocks.blockData(h)!));
-      unmapped.close();
       // the compressed body (block versions <= 3), from the save stages above
       const bodies = await time('restore.zstd_ms', () =>
         Promise.all(packed.map((b, i) => zstdDecompress(b, raws[i]!.length))),
@@ -142,8 +164,8 @@ export async function benchKvStages(opts: { quick: boolean; log: (s: string) => 
         const c = modelKvContext(engine.info, codec, BLOCK);
         const mem = new MemBlocks();
         const s = await time(`${codec}.save_ms`, () => snapshotRange(ids, 0, c, (a, b) => gen.exportKv(a, b), mem));
-        for (const b of s.blocks) mem.m.set(b.hash, b.data);
-        codecBytes[codec] = s.blocks.reduce((n, b) => n + b.data.length, 0);
+        for (const b of s.blocks) mem.m.set(b.hash, b.data!);
+        codecBytes[codec] = s.blocks.reduce((n, b) => n + b.storedBytes, 0);
         const g3 = await engine.createGenerator();
         const p = await time(`${codec}.restore_plan_ms`, () => planRestore(ids, c, mem, { logger: console }));
         await time(`${codec}.restore_engine_ms`, () => g3.restoreKv([p.kv!], { transfer: true }));

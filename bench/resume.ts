@@ -108,7 +108,7 @@ export async function benchResume(opts: { quick: boolean; log: (s: string) => vo
         storeA.attachBlocks(c.leafId, snap.blocks, snap.refs);
         convs[codec].push(c);
       }
-      const stored = snap.blocks.reduce((n, b) => n + b.data.length, 0);
+      const stored = snap.blocks.reduce((n, b) => n + b.storedBytes, 0);
       out[`snapshot.${codec}.bytes_per_token`] = Math.round(stored / H);
       out[`snapshot.${codec}.ratio_vs_fp16`] = r3(stored / fp16KvBytes(engine.info.layout, H));
       log(`${codec}: ${(stored / 1e6).toFixed(1)} MB for ${H} tokens, encoded in ${Math.round(encMs)} ms`);
@@ -348,11 +348,11 @@ async function quality(quick: boolean, log: (s: string) => void): Promise<Result
         const store = new MemBlocks();
         const ctx = modelKvContext(engine.info, codec, BLOCK);
         const s = await snapshotRange(h.log, 0, ctx, (a, b) => ref.exportKv(a, b), store);
-        for (const b of s.blocks) store.m.set(b.hash, b.data);
-        bytes[codec]! += s.blocks.reduce((n, b) => n + b.data.length, 0);
+        for (const b of s.blocks) store.m.set(b.hash, b.data!);
+        bytes[codec]! += s.blocks.reduce((n, b) => n + b.storedBytes, 0);
         // full blocks only: the steady state of a long chat (the < 64-token tail is always stored exact)
         const full = s.blocks.filter((b) => b.kind === 'full');
-        fullBytes[codec]! += full.reduce((n, b) => n + b.data.length, 0);
+        fullBytes[codec]! += full.reduce((n, b) => n + b.storedBytes, 0);
         if (codec === 'exact') {
           tokens += h.log.length;
           fullTokens += full.reduce((n, b) => n + b.count, 0);

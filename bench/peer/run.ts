@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine, type Generator } from '../../src/main/engine/index.ts';
 import { modelKvContext } from '../../src/main/kv/context.ts';
-import { planRestore } from '../../src/main/kv/restore.ts';
+import { restorePrefix } from '../../src/main/chat/prefix-restore.ts';
+import { TokenChain } from '../../src/main/kv/token-chain.ts';
 import { snapshotRange } from '../../src/main/kv/save.ts';
 import { Store } from '../../src/main/store/store.ts';
 import { BENCH_FIXTURE, ensureFixture } from '../../tools/fixtures/build.ts';
@@ -165,7 +166,8 @@ async function main(): Promise<void> {
     const open = (name: string) => {
       const st = Store.open(join(tmp, `ours-${r}-${name}`));
       const conv = st.conversations.create({ title: 'peer', systemPrompt: '', sampling: {}, codec: 'exact' });
-      return (tokenIds: number[], tokenEnd: number, s: Awaited<ReturnType<typeof snapshotRange>>) => {
+      return (tokenIds: number[], tokenEnd: number, s: Awaited<ReturnType<typeof snapshotRange>> | null) => {
+        if (!s) return st;
         st.commitMessages(conv.id, [
           {
             message: {
@@ -185,32 +187,31 @@ async function main(): Promise<void> {
     };
     const commitWhole = open('whole');
     const commitTurn = open('turn');
-    let store: Store | undefined;
+    const store = commitWhole([], 0, null);
+    const turns = commitTurn([], 0, null);
+    const exportKv = (a: number, b: number) => gen.exportKv(a, b);
     await pause();
     await timed(T.save_ms, async () => {
-      const s = await snapshotRange(hist, 0, ctx, (a, b) => gen.exportKv(a, b));
-      store = commitWhole(hist, hist.length, s);
-      oursBytes = s.blocks.reduce((n, b) => n + b.data.length, 0);
+      const s = await snapshotRange(hist, 0, ctx, exportKv, store.blocks, gen);
+      commitWhole(hist, hist.length, s);
+      oursBytes = s.blocks.reduce((n, b) => n + b.storedBytes, 0);
     });
-    const turns = commitTurn(hist, hist.length, await snapshotRange(hist, 0, ctx, (a, b) => gen.exportKv(a, b)));
+    commitTurn(hist, hist.length, await snapshotRange(hist, 0, ctx, exportKv, turns.blocks, gen));
     await gen.appendTokens(turn);
     await pause();
     await timed(T.save_turn_ms, async () => {
       const all = [...hist, ...turn];
-      commitTurn(
-        turn,
-        all.length,
-        await snapshotRange(all, hist.length, ctx, (a, b) => gen.exportKv(a, b), turns.blocks),
-      );
+      commitTurn(turn, all.length, await snapshotRange(all, hist.length, ctx, exportKv, turns.blocks, gen));
     });
     turns.close();
     T.decode_2k_ms.push(await decodeOurs(gen, hist.length));
     await gen.dispose();
+    // the product's path (a chat's turn and the API use it): raw block files read by the engine itself
     const restore = async (g: Generator) => {
-      const plan = await planRestore(hist, ctx, store!.blocks, { logger: console });
-      if (plan.restoredTokens !== hist.length)
-        throw new Error(`ours restored ${plan.restoredTokens} of ${hist.length}`);
-      await g.restoreKv([plan.kv!], { transfer: true });
+      const o = { maxTokens: hist.length, tailEnds: [hist.length], logger: console };
+      const r = await restorePrefix(g, TokenChain.of(hist, ctx), ctx, store, o);
+      if (r.restored !== hist.length || r.source !== 'store')
+        throw new Error(`ours restored ${r.restored} of ${hist.length} (${r.source})`);
     };
     const g2 = await engine.createGenerator();
     await pause();
@@ -224,7 +225,7 @@ async function main(): Promise<void> {
       await g3.generateNextToken();
     });
     await g3.dispose();
-    store!.close();
+    store.close();
   };
 
   const peer = async (r: number, T: Times) => {

@@ -40,13 +40,20 @@ export class AppError extends Error {
   }
 }
 
-/** SQLite's result codes that a person can act on (better-sqlite3 puts them in `code`). */
+const DISK_FULL: Omit<SerializedError, 'cause'> = {
+  title: 'The disk is full',
+  suggestion: 'Free some disk space or lower the cache budget, then try again. Nothing already saved was lost.',
+  code: 'diskFull',
+};
+
+/**
+ * SQLite's result codes (better-sqlite3 puts them in `code`) and file-system errors (KV block files) that a
+ * person can act on.
+ */
 const SQLITE_ERRORS: Record<string, Omit<SerializedError, 'cause'>> = {
-  SQLITE_FULL: {
-    title: 'The disk is full',
-    suggestion: 'Free some disk space or lower the cache budget, then try again. Nothing already saved was lost.',
-    code: 'diskFull',
-  },
+  SQLITE_FULL: DISK_FULL,
+  ENOSPC: DISK_FULL,
+  EDQUOT: DISK_FULL,
   SQLITE_READONLY: {
     title: 'The data folder is read-only',
     suggestion: 'Check the permissions of the data folder.',

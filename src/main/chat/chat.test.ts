@@ -1,9 +1,11 @@
 // Integration: real fixture models (ORT in the engine worker) + real SQLite files. No mocks.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { Engine } from '../engine/index.ts';
 import { fixture, maxAbsDiff } from '../engine/fixtures.testkit.ts';
 import { kvContext } from '../kv/context.ts';
+import type { BlockHash } from '../kv/hash.ts';
 import { planRestore } from '../kv/restore.ts';
 import { Store } from '../store/store.ts';
 import { tmpDir } from '../store/store.testkit.ts';
@@ -226,14 +228,14 @@ test('a corrupt block falls back to the valid prefix with a warning; output stay
     text: 'Tell me a story about a cat who learns to read.',
   });
   assert.ok(t1.message.tokenEnd! > 3 * B, `tokenEnd ${t1.message.tokenEnd}`);
-  // flip a byte in the second block's payload, behind SQLite's back
-  const row = a.store.db
-    .prepare(
-      "SELECT d.hash, d.data FROM kv_block_data d JOIN kv_blocks b USING (hash) WHERE b.token_start = ? AND b.kind = 'full'",
-    )
-    .get(B) as { hash: string; data: Buffer };
-  row.data[row.data.length - 50]! ^= 0x5a;
-  a.store.db.prepare('UPDATE kv_block_data SET data = ? WHERE hash = ?').run(row.data, row.hash);
+  // flip a byte in the second block's file, behind the store's back
+  const row = a.store.db.prepare("SELECT hash FROM kv_blocks WHERE token_start = ? AND kind = 'full'").get(B) as {
+    hash: BlockHash;
+  };
+  const file = a.store.blocks.blockPath(row.hash);
+  const data = readFileSync(file);
+  data[data.length - 50]! ^= 0x5a;
+  writeFileSync(file, data);
   await a.svc.setEngine(a.engine); // drops the live state: the next turn must use the store
   const t2 = await a.svc.sendMessage({ conversationId: conv.id, text: 'And then?' });
   assert.equal(t2.stats.restoredTokens, B, 'only the block before the corrupt one');

@@ -2,7 +2,7 @@
 // same session and hash chain (so a request and a chat with the same system prompt share blocks), but the
 // blocks are owned by an API entry instead of a message: ensure the prefix → prefill → save the prompt's
 // blocks (a long prompt stays cached even when the client hangs up) → generate → save the reply's blocks.
-import type { SamplingOptions } from '../engine/index.ts';
+import type { Generator, SamplingOptions } from '../engine/index.ts';
 import { type KvContext, type KvLogger, modelKvContext } from '../kv/context.ts';
 import { storedPrefix } from '../kv/restore.ts';
 import { snapshotRange } from '../kv/save.ts';
@@ -75,7 +75,7 @@ export async function runCompletion(
   const gen = await session.generator();
   // the prompt's blocks are exported now (queued in the engine before generation) and encoded while the
   // reply streams: a client that hangs up mid-reply still leaves its prompt cached, and TTFT never waits
-  const promptSaved = saveBlocks(store, logger, chain, ctx, r.entryId, (a, b) => gen.exportKv(a, b));
+  const promptSaved = saveBlocks(store, logger, chain, ctx, r.entryId, gen);
   r.onPrefilled?.({ cachedTokens: prefix.restored, promptTokens: N });
 
   let tFirst = 0;
@@ -91,7 +91,7 @@ export async function runCompletion(
   });
   const fullLog = [...gen.tokens];
   await promptSaved;
-  await saveBlocks(store, logger, chain.follow(fullLog), ctx, r.entryId, (a, b) => gen.exportKv(a, b));
+  await saveBlocks(store, logger, chain.follow(fullLog), ctx, r.entryId, gen);
   store.enforceBudget(r.cacheBudgetMb);
   return {
     text: result.text,
@@ -115,10 +115,11 @@ async function saveBlocks(
   chain: TokenChain,
   ctx: KvContext,
   entryId: string,
-  exportKv: Parameters<typeof snapshotRange>[3],
+  gen: Generator,
 ): Promise<void> {
   try {
-    const s = await snapshotRange(chain, storedPrefix(chain, ctx, store.blocks), ctx, exportKv, store.blocks);
+    const from = storedPrefix(chain, ctx, store.blocks);
+    const s = await snapshotRange(chain, from, ctx, (a, b) => gen.exportKv(a, b), store.blocks, gen);
     // the entry references its whole chain, not only the new blocks: it keeps its prefix alive on its own
     // (a chat that shares the prefix may be deleted)
     store.attachApiBlocks(

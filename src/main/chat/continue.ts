@@ -66,7 +66,7 @@ export async function runContinuation(
   // 3. the whole reply as a sibling of the old one, with its blocks, in one transaction
   const full = chain.follow([...gen.tokens]);
   const from = Math.min(N, storedPrefix(full, ctx, store.blocks, [N]));
-  const s = await snapshotRange(full, from, ctx, (a, b) => gen.exportKv(a, b), store.blocks);
+  const s = await snapshotRange(full, from, ctx, (a, b) => gen.exportKv(a, b), store.blocks, gen);
   const replyStart = N - reply.tokenIds.length;
   const cacheNote: TurnStats['cacheNote'] =
     r.restored + 1 >= N
@@ -87,7 +87,7 @@ export async function runContinuation(
     stopReason: result.stopReason,
     codec: conv.codec,
     snapshotRawBytes: sum(s, (b) => b.rawBytes),
-    snapshotStoredBytes: sum(s, (b) => b.data.length),
+    snapshotStoredBytes: sum(s, (b) => b.storedBytes),
     droppedMessages: 0,
     contextTokens: full.length,
     contextLength: info.contextLength,

@@ -2,20 +2,19 @@
 // full disk is said up front (the message stays, and "Generate reply" retries) instead of a reply that
 // streams and then cannot be saved.
 import { statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { KvLayout } from '../engine/index.ts';
 import { rawKvBytes } from '../kv/codec/tensors.ts';
 import type { Store } from '../store/store.ts';
 import { AppError } from '../../shared/errors.ts';
 
-/** Free bytes where the store's file lives (an in-memory store has no limit). */
+/** Free bytes where the store's KV block files live (an in-memory store has no limit). */
 export type FreeBytes = () => number;
 
 export const storeFreeBytes =
   (store: Store): FreeBytes =>
   () => {
     if (store.db.memory) return Number.POSITIVE_INFINITY;
-    const s = statfsSync(dirname(store.db.name));
+    const s = statfsSync(store.blocks.files.dir);
     return s.bavail * s.bsize;
   };
 

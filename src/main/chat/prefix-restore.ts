@@ -3,7 +3,7 @@
 // blocks, whichever covers more.
 import type { Generator } from '../engine/index.ts';
 import type { KvContext, KvLogger } from '../kv/context.ts';
-import { planRestore, storedPrefix } from '../kv/restore.ts';
+import { planRestore, restoreFromFiles, storedPrefix } from '../kv/restore.ts';
 import type { TokenChain } from '../kv/token-chain.ts';
 import type { Store } from '../store/store.ts';
 
@@ -45,6 +45,21 @@ export async function restorePrefix(
   }
   const live = commonPrefix(gen.tokens, chain.log, o.maxTokens);
   if (Math.min(storedPrefix(chain, ctx, store.blocks, o.tailEnds), o.maxTokens) > live) {
+    // the hot tier: the engine reads raw block files straight into its cache
+    const direct = await restoreFromFiles(chain, ctx, store.blocks, gen, {
+      maxTokens: o.maxTokens,
+      tailEnds: o.tailEnds,
+      logger: o.logger,
+    });
+    if (direct) {
+      if (direct.bad.length) store.blocks.drop(direct.bad);
+      // the generator now holds exactly the restored prefix, whatever it held before
+      if (ctx.salt && direct.restoredTokens > 0) taint.set(gen, ctx.salt);
+      else taint.delete(gen);
+      store.blocks.touch(direct.used);
+      const n = direct.restoredTokens;
+      return { restored: n, source: n > 0 ? 'store' : 'none' };
+    }
     const plan = await planRestore(chain, ctx, store.blocks, {
       maxTokens: o.maxTokens,
       tailEnds: o.tailEnds,

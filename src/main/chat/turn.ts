@@ -93,7 +93,7 @@ export async function runTurn(d: TurnDeps, spec: TurnSpec, h: TurnHandlers): Pro
   // 5. the reply, its token ids and its blocks in one transaction (invariant 5)
   const s1 = await promptSaved;
   const full = [...gen.tokens];
-  const s2 = await snapshotRange(chain.follow(full), N, ctx, (a, b) => gen.exportKv(a, b), d.store.blocks);
+  const s2 = await snapshotRange(chain.follow(full), N, ctx, (a, b) => gen.exportKv(a, b), d.store.blocks, gen);
   const stats: TurnStats = {
     restoredTokens: prefix.restored,
     prefilledTokens: prefix.prefilled,
@@ -241,6 +241,7 @@ function savePrompt(
     ctx,
     (a, b) => gen.exportKv(a, b),
     d.store.blocks,
+    gen,
   );
   return save.then((s) => {
     try {
@@ -322,4 +323,4 @@ function commitReply(
 
 const round = (x: number) => Math.round(x * 100) / 100;
 const rawOf = (s: SnapshotResult) => s.blocks.reduce((n, b) => n + b.rawBytes, 0);
-const storedOf = (s: SnapshotResult) => s.blocks.reduce((n, b) => n + b.data.length, 0);
+const storedOf = (s: SnapshotResult) => s.blocks.reduce((n, b) => n + b.storedBytes, 0);

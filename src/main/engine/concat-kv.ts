@@ -4,7 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import type { IoMap } from './io-map.ts';
 import type { KvArray, KvSlice } from '../tensor/kv-types.ts';
-import { copyRows, kvData, kvTensor, newKv, readRows, type Int64Tables, type PastKv } from './past-kv.ts';
+import { copyRows, headRowViews, kvData, kvTensor, newKv, readRows, type Int64Tables, type PastKv } from './past-kv.ts';
 
 export class ConcatKv implements PastKv {
   length = 0;
@@ -90,5 +90,27 @@ export class ConcatKv implements PastKv {
     this.past = past;
     this.length = total;
     this.pastLen = total;
+  }
+
+  rowViews(start: number, end: number): Uint8Array[] {
+    const { layout } = this.io;
+    return headRowViews(
+      layout,
+      this.past.map((t) => kvData(layout, t)),
+      this.pastLen,
+      start,
+      end,
+    );
+  }
+
+  prepare(total: number): void {
+    const { layout } = this.io;
+    this.past = Array.from({ length: layout.numLayers * 2 }, () => kvTensor(layout, newKv(layout, total), total));
+    this.pastLen = total;
+    this.length = 0;
+  }
+
+  hold(n: number): void {
+    this.length = n; // the next feed compacts the tensors to n
   }
 }

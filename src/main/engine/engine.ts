@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { ChatDelta } from './chat-delta.ts';
 import { EngineError } from './errors.ts';
 import type { GenerateOptions, GenerationResult } from './generation.ts';
+import type { KvRowFile, RowFilesLoaded } from './kv-files.ts';
 import type { KvSlice } from '../tensor/kv-types.ts';
 import type { LoadOptions, ModelInfo } from './model.ts';
 import { Prediction, type Fragment } from './prediction.ts';
@@ -306,6 +307,21 @@ export class Generator {
       o.transfer ? { transfer: transferable(slices.flatMap((s) => s.layers.flatMap((l) => [l.key, l.value]))) } : {},
     );
     this.log = tokens;
+  }
+
+  /**
+   * Replace the state with K/V rows read from files (kv-files.ts: the files tile [0, tokens.length) in
+   * order). The state becomes the verified prefix; the first bad file and why are returned.
+   */
+  async loadKvFiles(files: readonly KvRowFile[], tokens: readonly number[]): Promise<RowFilesLoaded> {
+    const r = await this.engine.call({ op: 'loadKvFiles', seq: this.seq, files: [...files], tokens: [...tokens] });
+    this.log = tokens.slice(0, r.loaded);
+    return r;
+  }
+
+  /** Write K/V rows of the cache to files (kv-files.ts), each complete before it appears; returns their sizes. */
+  saveKvFiles(files: readonly KvRowFile[]): Promise<number[]> {
+    return this.engine.call({ op: 'saveKvFiles', seq: this.seq, files: [...files] }, { onCount: this.sync });
   }
 
   async dispose(): Promise<void> {

@@ -19,6 +19,7 @@ export type EngineErrorCode = Extract<
   | 'workerFailed'
   | 'disposed'
   | 'cancelled'
+  | 'diskFull'
   | 'internal'
 >;
 

@@ -19,6 +19,32 @@ export interface PastKv {
   load(slices: readonly KvSlice[], total: number): void;
   /** The sequence is dropped: give back what can be reused (nothing is used afterwards). */
   release?(): void;
+  /**
+   * Byte views of rows [start, end) of every (layer, key then value, head), in that order: the cache's own
+   * memory (kv-files.ts reads and writes through them), valid until the next run, load or prepare.
+   */
+  rowViews(start: number, end: number): Uint8Array[];
+  /** Holds nothing, with room for `total` tokens: rows are then written through rowViews and kept by hold(). */
+  prepare(total: number): void;
+  /** After prepare: the first n rows hold K/V (n ≤ the prepared total). */
+  hold(n: number): void;
+}
+
+/** Byte views of rows [start, end) of each head of each array laid out [H, stride, D], in array then head order. */
+export function headRowViews(
+  layout: KvLayout,
+  arrays: readonly KvArray[],
+  stride: number,
+  start: number,
+  end: number,
+): Uint8Array[] {
+  const { numKvHeads: H, headDim: D } = layout;
+  const es = layout.dtype === 'float16' ? 2 : 4;
+  const out: Uint8Array[] = [];
+  for (const a of arrays)
+    for (let h = 0; h < H; h++)
+      out.push(new Uint8Array(a.buffer, a.byteOffset + (h * stride + start) * D * es, (end - start) * D * es));
+  return out;
 }
 
 /** Shared int64 feeds: attention_mask rows of ones and position ids 0..n, sliced per step without allocating. */

@@ -2,6 +2,7 @@
 import type { ChatDelta } from './chat-delta.ts';
 import type { SerializedEngineError } from './errors.ts';
 import type { GenerateOptions, GenerationResult, TokenEvent } from './generation.ts';
+import type { KvRowFile, RowFilesLoaded } from './kv-files.ts';
 import type { KvSlice } from '../tensor/kv-types.ts';
 import type { LoadOptions, ModelInfo } from './model.ts';
 import type { SamplingOptions } from './sampling/options.ts';
@@ -24,6 +25,8 @@ export type Request =
   | { op: 'logits'; seq: number }
   | { op: 'exportKv'; seq: number; start: number; end: number }
   | { op: 'restoreKv'; seq: number; slices: KvSlice[] }
+  | { op: 'loadKvFiles'; seq: number; files: KvRowFile[]; tokens: number[] }
+  | { op: 'saveKvFiles'; seq: number; files: KvRowFile[] }
   | { op: 'tokenize'; text: string; special: boolean }
   | { op: 'detokenize'; ids: number[]; skipSpecial: boolean }
   | { op: 'renderChat'; messages: ChatMessage[]; addGenerationPrompt: boolean }
@@ -42,6 +45,8 @@ export interface Results {
   logits: Float32Array;
   exportKv: KvSlice;
   restoreKv: void;
+  loadKvFiles: RowFilesLoaded;
+  saveKvFiles: number[];
   tokenize: number[];
   detokenize: string;
   renderChat: string;

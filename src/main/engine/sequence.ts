@@ -7,6 +7,7 @@ import { float16Bits, halfToFloat32 } from './fp16.ts';
 import type { KvSlice } from '../tensor/kv-types.ts';
 import { sameLayout } from '../tensor/kv-types.ts';
 import type { LoadedModel } from './model.ts';
+import { type KvRowFile, type RowFilesLoaded, checkRowFiles, readRowFiles, writeRowFiles } from './kv-files.ts';
 import { Int64Tables, type PastKv } from './past-kv.ts';
 import { SlotKv } from './slot-kv.ts';
 
@@ -225,5 +226,50 @@ export class Sequence {
     this.tokens = slices.flatMap((s) => s.tokens);
     this.kvLen = total;
     this.logitsValid = false;
+  }
+
+  /**
+   * Replace the state with rows read from files (kv-files.ts), contiguous from 0; `tokens` are their ids.
+   * The state becomes the verified prefix: rows [0, loaded) and their tokens.
+   */
+  loadRowFiles(files: readonly KvRowFile[], tokens: readonly number[]): RowFilesLoaded {
+    const total = checkRowFiles(files, this.contextLength, true);
+    if (tokens.length !== total)
+      throw new EngineError({
+        code: 'badArgument',
+        title: 'Invalid K/V file request',
+        cause: `${tokens.length} token ids for ${total} rows`,
+        suggestion: '',
+      });
+    for (const id of tokens)
+      if (!Number.isInteger(id) || id < 0 || id >= this.m.config.vocabSize)
+        throw new EngineError({
+          code: 'badArgument',
+          title: 'Invalid token id',
+          cause: `${id} is outside the vocabulary [0, ${this.m.config.vocabSize}).`,
+          suggestion: '',
+        });
+    this.past.prepare(total);
+    const r = readRowFiles(this.m.io.layout, files, (a, b) => this.past.rowViews(a, b));
+    this.past.hold(r.loaded);
+    this.tokens = tokens.slice(0, r.loaded);
+    this.kvLen = r.loaded;
+    this.logitsValid = false;
+    return r;
+  }
+
+  /** Write rows of the cache to files (kv-files.ts); pending tokens in the range are run first. */
+  async saveRowFiles(files: readonly KvRowFile[]): Promise<number[]> {
+    const end = checkRowFiles(files, this.contextLength, false);
+    const hi = Math.max(end, ...files.map((f) => f.start + f.count));
+    if (hi > this.tokens.length)
+      throw new EngineError({
+        code: 'badArgument',
+        title: 'Invalid K/V file request',
+        cause: `rows up to ${hi} with ${this.tokens.length} tokens`,
+        suggestion: '',
+      });
+    if (hi > this.kvLen) await this.flush();
+    return writeRowFiles(files, (a, b) => this.past.rowViews(a, b));
   }
 }

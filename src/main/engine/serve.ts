@@ -107,6 +107,10 @@ export function serveEngine(extensions: Extensions = {}): void {
       case 'restoreKv':
         seqOf(req.seq).restoreKv(req.slices);
         return { result: undefined };
+      case 'loadKvFiles':
+        return { result: seqOf(req.seq).loadRowFiles(req.files, req.tokens) };
+      case 'saveKvFiles':
+        return { result: await seqOf(req.seq).saveRowFiles(req.files) };
       case 'tokenize':
         return { result: need().tokenizer.encode(req.text, req.special) };
       case 'detokenize':

@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import type { IoMap } from './io-map.ts';
 import type { KvArray, KvSlice } from '../tensor/kv-types.ts';
 import { giveKv, takeKv } from './kv-pool.ts';
-import { copyRows, kvData, kvTensor, readRows, type PastKv } from './past-kv.ts';
+import { copyRows, headRowViews, kvData, kvTensor, readRows, type PastKv } from './past-kv.ts';
 
 export const PAGE = 64;
 
@@ -136,5 +136,18 @@ export class SlotKv implements PastKv {
             s.start,
           );
     this.length = total;
+  }
+
+  rowViews(start: number, end: number): Uint8Array[] {
+    return headRowViews(this.io.layout, this.data, this.slots, start, end);
+  }
+
+  prepare(total: number): void {
+    this.length = 0; // nothing to keep when the arrays move
+    this.reserve(total);
+  }
+
+  hold(n: number): void {
+    this.length = n;
   }
 }

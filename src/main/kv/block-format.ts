@@ -8,7 +8,7 @@
 //  4 (written now): as 3; exact bodies may be raw, tagged (codec/exact.ts), the hot tier's memory-speed format;
 //     codec 3 is fp16 (codec/fp16.ts: an fp32 cache as raw half bits, tagged).
 import { type KeyRotation, type KvDtype, type KvLayout, type KvSlice, sameLayout } from '../tensor/kv-types.ts';
-import { RAW_TAG_BYTES, decodeExactInto, encodeExact, exactBodyBytes, isRaw } from './codec/exact.ts';
+import { RAW_TAG, RAW_TAG_BYTES, decodeExactInto, encodeExact, exactBodyBytes, isRaw } from './codec/exact.ts';
 import { FP16_TAG_BYTES, decodeFp16Into, encodeFp16, fp16BodyBytes, isFp16 } from './codec/fp16.ts';
 import { decodeQuantInto, encodeQuant, quantBodyBytes, zstdFrame } from './codec/quant.ts';
 import { type KvTarget, layerElems, newTarget } from './codec/tensors.ts';
@@ -73,22 +73,58 @@ export async function encodeBlock(
   }
   const sum = CHECKSUMS[BLOCK_VERSION]!;
   const data = Buffer.allocUnsafe(HEADER + body.length + sum.size);
+  writeHeader(data, used, layout, kind, slice.start, count, hash, body.length);
+  body.copy(data, HEADER);
+  sum.write(data.subarray(0, HEADER + body.length), data.subarray(HEADER + body.length));
+  return { data, codec: used };
+}
+
+function writeHeader(
+  data: Buffer,
+  codec: CodecName,
+  layout: KvLayout,
+  kind: BlockKind,
+  start: number,
+  count: number,
+  hash: BlockHash,
+  bodyBytes: number,
+): void {
   data.writeUInt32LE(MAGIC, 0);
   data.writeUInt8(BLOCK_VERSION, 4);
-  data.writeUInt8(CODECS.indexOf(used), 5);
+  data.writeUInt8(CODECS.indexOf(codec), 5);
   data.writeUInt8(DTYPES.indexOf(layout.dtype), 6);
   data.writeUInt8(kind === 'full' ? 0 : 1, 7);
   data.writeUInt16LE(layout.numLayers, 8);
   data.writeUInt16LE(layout.numKvHeads, 10);
   data.writeUInt16LE(layout.headDim, 12);
   data.writeUInt16LE(0, 14);
-  data.writeUInt32LE(slice.start, 16);
+  data.writeUInt32LE(start, 16);
   data.writeUInt32LE(count, 20);
   data.write(hash, 24, 32, 'hex');
-  data.writeUInt32LE(body.length, 56);
-  body.copy(data, HEADER);
-  sum.write(data.subarray(0, HEADER + body.length), data.subarray(HEADER + body.length));
-  return { data, codec: used };
+  data.writeUInt32LE(bodyBytes, 56);
+}
+
+/**
+ * A raw exact block (the hot tier) is an engine K/V row file (engine/kv-files.ts): these bytes, then the
+ * rows in the exact body's order, then the XXH64 of both, which is this version's checksum. The engine
+ * writes and reads such blocks itself, straight from and into its cache.
+ */
+export function rawBlockPrefix(
+  layout: KvLayout,
+  hash: BlockHash,
+  kind: BlockKind,
+  start: number,
+  count: number,
+): Buffer {
+  const prefix = Buffer.allocUnsafe(HEADER + RAW_TAG_BYTES);
+  writeHeader(prefix, 'exact', layout, kind, start, count, hash, RAW_TAG_BYTES + exactBodyBytes(layout, count));
+  prefix.writeUInt32LE(RAW_TAG, HEADER);
+  return prefix;
+}
+
+/** Bytes of a raw exact block of `count` tokens: what a stored block must measure to be one. */
+export function rawBlockBytes(layout: KvLayout, count: number): number {
+  return HEADER + RAW_TAG_BYTES + exactBodyBytes(layout, count) + CHECKSUMS[BLOCK_VERSION]!.size;
 }
 
 /** Verifies length, checksum and header fields; cheap (no decompression). */

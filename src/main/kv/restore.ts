@@ -1,8 +1,9 @@
 // Resume: walk the hash chain of a token log and restore the longest valid prefix. Anything wrong
 // (missing block, checksum mismatch, other model/dtype/codec) stops the walk there; the caller
 // prefills the rest. Never throws for bad data: wrong output and crashes are both worse than a prefill.
+import type { KvRowFile, RowFilesLoaded } from '../engine/index.ts';
 import type { KvSlice } from '../tensor/kv-types.ts';
-import { BlockError, decodeBlockInto } from './block-format.ts';
+import { BlockError, decodeBlockInto, rawBlockBytes, rawBlockPrefix } from './block-format.ts';
 import type { BlockSource } from './ports.ts';
 import { type KvTarget, newTarget, subSlice } from './codec/tensors.ts';
 import type { KvContext, KvLogger } from './context.ts';
@@ -71,6 +72,28 @@ function* walk(chain: TokenChain, tailEnds: number[], present: (b: ChainBlock) =
   }
 }
 
+/** The stored candidate blocks of a log's prefix up to `max`, by presence only (token hashing + index lookups: a few ms for 2k tokens). */
+function candidates(
+  hashes: TokenChain,
+  max: number,
+  source: Pick<BlockSource, 'hasBlock'>,
+  tailEnds: number[],
+): { chain: ChainBlock[]; limitAt?: number } {
+  const has = (b: ChainBlock) => {
+    try {
+      return source.hasBlock(b.hash);
+    } catch {
+      return false;
+    }
+  };
+  const chain: ChainBlock[] = [];
+  for (const b of walk(hashes, tailEnds, has)) {
+    if (b.start >= max) return { chain, limitAt: b.start };
+    chain.push(b);
+  }
+  return { chain };
+}
+
 export async function planRestore(
   tokens: number[] | TokenChain,
   ctx: KvContext,
@@ -93,22 +116,9 @@ export async function planRestore(
     bad: [],
     storedBytes: 0,
   };
-  const has = (b: ChainBlock) => {
-    try {
-      return source.hasBlock(b.hash);
-    } catch {
-      return false;
-    }
-  };
-  // 1. the candidate chain, by presence only (token hashing + index lookups: a few ms for 2k tokens)
-  const chain: ChainBlock[] = [];
-  for (const b of walk(hashes, opts.tailEnds ?? [log.length], has)) {
-    if (b.start >= max) {
-      plan.stop = { at: b.start, reason: 'limit' };
-      break;
-    }
-    chain.push(b);
-  }
+  // 1. the candidate chain
+  const { chain, limitAt } = candidates(hashes, max, source, opts.tailEnds ?? [log.length]);
+  if (limitAt !== undefined) plan.stop = { at: limitAt, reason: 'limit' };
   const last = chain[chain.length - 1];
   const total = last ? Math.min(max, last.start + last.count) : 0;
   if (total === 0) {
@@ -129,6 +139,9 @@ export async function planRestore(
       opts.logger.warn('kv: reading a block failed; prefilling from here', { at: b.start, error: String(err) });
     }
     if (!data) {
+      // indexed but its file is gone or the wrong size: dropped, so the next save writes it again
+      opts.logger.warn('kv: a stored block has no usable file; prefilling from here', { at: b.start, hash: b.hash });
+      plan.bad.push(b.hash);
       plan.stop = { at: b.start, reason: 'missing' };
       break;
     }
@@ -188,4 +201,68 @@ export function storedChain(
   tailEnds: number[] = [log.length],
 ): ChainBlock[] {
   return [...walk(TokenChain.of(log, ctx), tailEnds, (x) => source.hasBlock(x.hash))];
+}
+
+/** What restoreFromFiles needs of a generator (engine Generator). */
+export interface KvFileLoader {
+  loadKvFiles(files: readonly KvRowFile[], tokens: readonly number[]): Promise<RowFilesLoaded>;
+  rewindTo(n: number): Promise<void>;
+}
+
+/**
+ * The hot path of planRestore + Generator.restoreKv: when every block of the stored prefix is a raw exact
+ * block file, the engine reads the files straight into its cache (verifying each block's header, size and
+ * checksum as it goes) and nothing passes through this thread. Null when some block is not one (another
+ * codec, a compressed exact block of an older version): use planRestore. The generator's state is replaced
+ * even when the result is shorter than what it held.
+ */
+export async function restoreFromFiles(
+  tokens: number[] | TokenChain,
+  ctx: KvContext,
+  source: BlockSource,
+  gen: KvFileLoader,
+  opts: RestoreOptions,
+): Promise<Omit<RestorePlan, 'kv' | 'slices'> | null> {
+  if (!source.blockFile) return null;
+  const hashes = TokenChain.of(tokens, ctx);
+  const log = hashes.log;
+  const max = Math.min(opts.maxTokens ?? log.length, log.length);
+  const { chain, limitAt } = candidates(hashes, max, source, opts.tailEnds ?? [log.length]);
+  if (!chain.length) return null;
+  const files: KvRowFile[] = [];
+  let storedBytes = 0;
+  for (const b of chain) {
+    const f = source.blockFile(b.hash);
+    if (!f || f.codec !== 'exact' || f.storedBytes !== rawBlockBytes(ctx.layout, b.count)) return null;
+    files.push({
+      path: f.path,
+      start: b.start,
+      count: b.count,
+      prefix: rawBlockPrefix(ctx.layout, b.hash, b.kind, b.start, b.count),
+    });
+    storedBytes += f.storedBytes;
+  }
+  const last = chain[chain.length - 1]!;
+  const r = await gen.loadKvFiles(files, log.slice(0, last.start + last.count));
+  const restoredTokens = Math.min(r.loaded, max);
+  if (restoredTokens < r.loaded) await gen.rewindTo(restoredTokens);
+  const ok = r.failure ? chain.slice(0, r.failure.file) : chain;
+  const plan: Omit<RestorePlan, 'kv' | 'slices'> = {
+    restoredTokens,
+    used: ok.map((b) => b.hash),
+    bad: [],
+    storedBytes: storedBytes,
+  };
+  if (r.failure) {
+    const b = chain[r.failure.file]!;
+    opts.logger.warn(
+      `kv: unusable block at token ${b.start} (${r.failure.reason}: ${r.failure.message}); falling back to the valid prefix and prefilling the rest`,
+      { hash: b.hash },
+    );
+    plan.bad.push(b.hash);
+    plan.storedBytes = ok.reduce((n, x) => n + rawBlockBytes(ctx.layout, x.count), 0);
+    plan.stop = { at: b.start, reason: r.failure.reason === 'missing' ? 'missing' : 'corrupt' };
+  } else if (limitAt !== undefined) plan.stop = { at: limitAt, reason: 'limit' };
+  else if (restoredTokens < max) plan.stop = { at: restoredTokens, reason: 'missing' };
+  return plan;
 }

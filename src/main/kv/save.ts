@@ -1,7 +1,8 @@
 // Writing a snapshot: only the part of the cache not yet stored is exported and encoded, so saving a
 // turn costs O(new tokens + one block) whatever the history's length.
+import type { KvRowFile } from '../engine/index.ts';
 import type { KvSlice } from '../tensor/kv-types.ts';
-import { encodeBlock } from './block-format.ts';
+import { encodeBlock, rawBlockPrefix } from './block-format.ts';
 import type { BlockSource, NewBlock } from './ports.ts';
 import { rawKvBytes, subSlice } from './codec/tensors.ts';
 import type { KvContext } from './context.ts';
@@ -9,6 +10,13 @@ import type { BlockHash } from './hash.ts';
 import { TokenChain } from './token-chain.ts';
 
 export type ExportKv = (start: number, end: number) => Promise<KvSlice>;
+
+/** What a generator offers for writing raw exact blocks itself (engine Generator). */
+export interface KvFileWriter {
+  /** Its token log (the mirror: pending tokens included). */
+  readonly tokens: readonly number[];
+  saveKvFiles(files: readonly KvRowFile[]): Promise<number[]>;
+}
 
 export interface SnapshotResult {
   /** Blocks to insert (not already stored). */
@@ -32,7 +40,8 @@ export async function snapshotRange(
   from: number,
   ctx: KvContext,
   exportKv: ExportKv,
-  store?: Pick<BlockSource, 'hasBlock'>,
+  store?: Pick<BlockSource, 'hasBlock' | 'blockPath'>,
+  writer?: KvFileWriter,
 ): Promise<SnapshotResult> {
   const hashes = TokenChain.of(tokens, ctx);
   const log = hashes.log;
@@ -42,6 +51,30 @@ export async function snapshotRange(
   if (todo.length === 0) return result;
   const lo = todo[0]!.start;
   const hi = todo[todo.length - 1]!.start + todo[todo.length - 1]!.count;
+  if (ctx.codec === 'exact' && writer && store?.blockPath) {
+    // the hot tier: the engine writes each block's file straight from its cache (engine/kv-files.ts)
+    for (let i = lo; i < hi; i++)
+      if (writer.tokens[i] !== log[i])
+        throw new Error(`engine token log differs from the conversation's at position ${i}`);
+    const files = todo.map((b) => ({
+      path: store.blockPath!(b.hash),
+      start: b.start,
+      count: b.count,
+      prefix: rawBlockPrefix(ctx.layout, b.hash, b.kind, b.start, b.count),
+    }));
+    const sizes = await writer.saveKvFiles(files);
+    result.exportedTokens = hi - lo;
+    todo.forEach((b, i) =>
+      result.blocks.push({
+        ...b,
+        codec: 'exact',
+        fingerprint: ctx.fingerprint,
+        rawBytes: rawKvBytes(ctx.layout, b.count),
+        storedBytes: sizes[i]!,
+      }),
+    );
+    return result;
+  }
   const kv = await exportKv(lo, hi);
   if (kv.start !== lo || kv.tokens.length !== hi - lo)
     throw new Error(`exportKv(${lo}, ${hi}) returned [${kv.start}, ${kv.start + kv.tokens.length})`);
@@ -54,7 +87,14 @@ export async function snapshotRange(
     const slice = subSlice(kv, b.start - lo, b.start - lo + b.count);
     const use = b.kind === 'tail' && ctx.codec !== 'fp16' ? 'exact' : ctx.codec;
     const { data, codec } = await encodeBlock(slice, b.hash, b.kind, use, ctx.rope);
-    result.blocks.push({ ...b, codec, fingerprint: ctx.fingerprint, rawBytes: rawKvBytes(ctx.layout, b.count), data });
+    result.blocks.push({
+      ...b,
+      codec,
+      fingerprint: ctx.fingerprint,
+      rawBytes: rawKvBytes(ctx.layout, b.count),
+      storedBytes: data.length,
+      data,
+    });
   }
   return result;
 }

@@ -57,6 +57,6 @@ export class MapSource implements BlockSource {
     return this.m.has(h);
   }
   put(bs: NewBlock[]) {
-    for (const b of bs) this.m.set(b.hash, b.data);
+    for (const b of bs) this.m.set(b.hash, b.data!); // encoded here: no engine-written files
   }
 }

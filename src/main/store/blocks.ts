@@ -1,8 +1,14 @@
-// SQLite side of kv/: block payloads, references from messages, LRU bookkeeping, budget eviction.
-import type { BlockSource, NewBlock } from '../kv/ports.ts';
+// The store side of kv/: block payloads (files, block-files.ts) and their SQLite index, references from
+// messages, LRU bookkeeping, budget eviction.
+import type { BlockFileInfo, BlockSource, NewBlock } from '../kv/ports.ts';
 import type { EvictableIndex } from '../kv/budget.ts';
 import type { BlockHash } from '../kv/hash.ts';
+import type { CodecName } from '../kv/codec/types.ts';
+import type { BlockFiles } from './block-files.ts';
 import type { Db } from './database.ts';
+
+/** A file no row names is removed at open only past this age: another process may be about to commit it. */
+const ORPHAN_AGE_MS = 10 * 60 * 1000;
 
 export interface BlockInfo {
   hash: string;
@@ -19,16 +25,64 @@ export interface BlockInfo {
 }
 
 export class BlockRepo implements BlockSource, EvictableIndex {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    readonly files: BlockFiles,
+  ) {}
 
+  /**
+   * Start-up: payloads still in SQLite (written before block files) move to files, then what a crash left
+   * behind goes: files of deleted rows, files no row names, temporary files.
+   */
+  open(): void {
+    const batch = this.db.prepare('SELECT hash, data FROM kv_block_data LIMIT 64');
+    const del = this.db.prepare('DELETE FROM kv_block_data WHERE hash = ?');
+    for (;;) {
+      const rows = batch.all() as Array<{ hash: string; data: Buffer }>;
+      if (!rows.length) break;
+      for (const r of rows) this.files.write(r.hash, r.data); // before the row goes: a crash here repeats it
+      this.db.transaction(() => rows.forEach((r) => del.run(r.hash)))();
+    }
+    this.reap();
+    const known = this.db.prepare('SELECT 1 FROM kv_blocks WHERE hash = ?');
+    this.files.sweep((h) => known.get(h) !== undefined, ORPHAN_AGE_MS);
+  }
+
+  /** Removes the files of rows deleted since the last call (cheap when none were). */
+  reap(): void {
+    const gone = this.db.prepare('SELECT hash FROM kv_block_gone').all() as Array<{ hash: string }>;
+    if (!gone.length) return;
+    const live = this.db.prepare('SELECT 1 FROM kv_blocks WHERE hash = ?');
+    for (const { hash } of gone) {
+      try {
+        if (live.get(hash) === undefined) this.files.remove(hash);
+      } catch {
+        // left for the sweep at the next start
+      }
+    }
+    const del = this.db.prepare('DELETE FROM kv_block_gone WHERE hash = ?');
+    this.db.transaction(() => gone.forEach((g) => del.run(g.hash)))();
+  }
+
+  /** The stored payload, read only when its file has the size the index records. */
   blockData(hash: BlockHash): Uint8Array | undefined {
-    const r = this.db.prepare('SELECT data FROM kv_block_data WHERE hash = ?').get(hash) as
-      { data: Buffer } | undefined;
-    return r?.data;
+    const r = this.db.prepare('SELECT stored_bytes AS b FROM kv_blocks WHERE hash = ?').get(hash) as
+      { b: number } | undefined;
+    return r ? this.files.read(hash, r.b) : undefined;
   }
 
   hasBlock(hash: BlockHash): boolean {
-    return this.db.prepare('SELECT 1 FROM kv_block_data WHERE hash = ?').get(hash) !== undefined;
+    return this.db.prepare('SELECT 1 FROM kv_blocks WHERE hash = ?').get(hash) !== undefined;
+  }
+
+  blockFile(hash: BlockHash): BlockFileInfo | undefined {
+    const r = this.db.prepare('SELECT codec, stored_bytes AS storedBytes FROM kv_blocks WHERE hash = ?').get(hash) as
+      { codec: CodecName; storedBytes: number } | undefined;
+    return r && { path: this.files.path(hash), ...r };
+  }
+
+  blockPath(hash: BlockHash): string {
+    return this.files.path(hash);
   }
 
   info(hash: string): BlockInfo | undefined {
@@ -41,30 +95,29 @@ export class BlockRepo implements BlockSource, EvictableIndex {
     return r;
   }
 
-  /** Inserts blocks not yet stored. Call inside the transaction that references them (unreferenced blocks are freed). */
+  /**
+   * Inserts blocks not yet stored. Call inside the transaction that references them (unreferenced blocks are
+   * freed). A block with `data` gets its file written here; one without was written by the engine already.
+   */
   put(blocks: readonly NewBlock[], now = Date.now()): void {
     const meta = this.db.prepare(
       `INSERT INTO kv_blocks (hash, parent_hash, kind, token_start, token_count, codec, fingerprint, raw_bytes, stored_bytes, refcount, created_at, last_used_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT(hash) DO NOTHING`,
     );
-    const data = this.db.prepare('INSERT INTO kv_block_data (hash, data) VALUES (?, ?) ON CONFLICT(hash) DO NOTHING');
+    const revive = this.db.prepare('DELETE FROM kv_block_gone WHERE hash = ?');
     for (const b of blocks) {
-      if (
-        meta.run(
-          b.hash,
-          b.parentHash,
-          b.kind,
-          b.start,
-          b.count,
-          b.codec,
-          b.fingerprint,
-          b.rawBytes,
-          b.data.length,
-          now,
-          now,
-        ).changes > 0
-      )
-        data.run(b.hash, b.data);
+      const stored = b.storedBytes;
+      if (b.data && b.data.length !== stored)
+        throw new Error(`block ${b.hash}: ${b.data.length} bytes, said ${stored}`);
+      // the engine's file vanished (removed by another process's sweep, say): the block is simply not stored,
+      // and the write it belongs to goes on (references to it are skipped, see addRefs)
+      if (!b.data && this.files.size(b.hash) !== stored) continue;
+      const added =
+        meta.run(b.hash, b.parentHash, b.kind, b.start, b.count, b.codec, b.fingerprint, b.rawBytes, stored, now, now)
+          .changes > 0;
+      if (!added) continue;
+      revive.run(b.hash); // deleted earlier, stored again before the reap: the file stays
+      if (b.data) this.files.write(b.hash, b.data);
     }
   }
 
@@ -78,7 +131,7 @@ export class BlockRepo implements BlockSource, EvictableIndex {
         { b: number } | undefined;
       if (!old) return false;
       this.db.prepare('UPDATE kv_blocks SET stored_bytes = ?, codec = ? WHERE hash = ?').run(data.length, codec, hash);
-      this.db.prepare('UPDATE kv_block_data SET data = ? WHERE hash = ?').run(data, hash);
+      this.files.write(hash, data); // renamed over the old file: a reader sees one or the other, whole
       // kv_usage is kept by insert/delete triggers only
       this.db.prepare('UPDATE kv_usage SET stored_bytes = stored_bytes + ? WHERE id = 1').run(data.length - old.b);
       return true;
@@ -127,6 +180,7 @@ export class BlockRepo implements BlockSource, EvictableIndex {
         blk.run(h);
       }
     })();
+    if (!this.db.inTransaction) this.reap();
   }
 
   usedBytes(): number {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { NewBlock } from '../kv/ports.ts';
 import { budgetBytes, enforceBudget } from '../kv/budget.ts';
 import { ApiEntryRepo } from './api-entries.ts';
+import { BlockFiles } from './block-files.ts';
 import { BlockRepo } from './blocks.ts';
 import { ConversationRepo } from './conversations.ts';
 import { type Db, openDatabase } from './database.ts';
@@ -31,24 +32,36 @@ export class Store {
 
   constructor(
     readonly db: Db,
+    files: BlockFiles,
     private readonly checkpointIdleMs = CHECKPOINT_IDLE_MS,
   ) {
     this.conversations = new ConversationRepo(db);
     this.messages = new MessageRepo(db);
-    this.blocks = new BlockRepo(db);
+    this.blocks = new BlockRepo(db, files);
     this.apiEntries = new ApiEntryRepo(db);
   }
 
   /** Opens `<dir>/reprise.db` (or a file path ending in .db, or ':memory:'). */
   static open(dirOrFile: string, o: { checkpointIdleMs?: number; skipIntegrityCheck?: boolean } = {}): Store {
     const file = dirOrFile === ':memory:' || dirOrFile.endsWith('.db') ? dirOrFile : join(dirOrFile, DB_FILE);
-    const store = new Store(openDatabase(file, o), o.checkpointIdleMs);
-    if (!o.skipIntegrityCheck) store.conversations.discardStaged(); // an import cut short by a crash
+    const db = openDatabase(file, o);
+    let store: Store;
+    try {
+      store = new Store(db, BlockFiles.forDatabase(file), o.checkpointIdleMs);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    if (!o.skipIntegrityCheck) {
+      store.conversations.discardStaged(); // an import cut short by a crash
+      store.blocks.open();
+    }
     return store;
   }
 
   transaction<T>(fn: () => T): T {
     const out = this.db.transaction(fn)();
+    if (!this.db.inTransaction) this.blocks.reap(); // files of blocks the write freed
     this.checkpointWhenIdle();
     return out;
   }
@@ -65,6 +78,7 @@ export class Store {
     }
     this.checkpointTimer = setTimeout(() => {
       this.checkpointTimer = null;
+      if (this.db.open) this.blocks.reap(); // blocks freed by writes outside transaction() (deletes)
       this.checkpoint();
     }, this.checkpointIdleMs);
     this.checkpointTimer.unref();
@@ -133,6 +147,10 @@ export class Store {
   close(): void {
     if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
     this.checkpointTimer = null;
-    if (this.db.open) this.db.close(); // closing the last connection checkpoints and removes the WAL
+    if (this.db.open) {
+      this.blocks.reap();
+      this.db.close(); // closing the last connection checkpoints and removes the WAL
+    }
+    this.blocks.files.close();
   }
 }

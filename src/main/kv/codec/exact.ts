@@ -11,7 +11,7 @@ import { zstdCompress, zstdDecompress } from '../zstd.ts';
 import { type KvTarget, type LayerKv, elemSize, layerElems } from './tensors.ts';
 
 /** 'RKVR' little-endian. A zstd frame starts with 0xFD2FB528, so the two body kinds cannot be confused. */
-const RAW_TAG = 0x52564b52;
+export const RAW_TAG = 0x52564b52;
 export const RAW_TAG_BYTES = 4;
 const TAG_BYTES = RAW_TAG_BYTES;
 

@@ -58,7 +58,7 @@ test('a stored block that would inflate past its size stops the restore there, w
   const hash = asBlockHash(first[1]!);
   const data = Buffer.from(s.blocks.blockData(hash)!);
   assert.ok(blockBody(data).length > 0);
-  s.db.prepare('UPDATE kv_block_data SET data = ? WHERE hash = ?').run(withBody(data, rleBomb(4 * 1024 ** 3)), hash);
+  s.blocks.replaceData(hash, withBody(data, rleBomb(4 * 1024 ** 3)), s.blocks.info(hash)!.codec);
   const peak = process.resourceUsage().maxRSS;
   const plan = await planRestore(log, testCtx, s.blocks, { logger });
   assert.deepEqual(plan.stop, { at: testCtx.blockSize, reason: 'corrupt' });

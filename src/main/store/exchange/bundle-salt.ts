@@ -8,7 +8,7 @@
 // tokens: a block that does not belong where it says refuses the file.
 import { randomBytes } from 'node:crypto';
 import { readHeader, rekeyBlock } from '../../kv/block-format.ts';
-import type { NewBlock } from '../../kv/ports.ts';
+import type { BlockWithData } from '../../kv/ports.ts';
 import type { CodecName } from '../../kv/codec/types.ts';
 import { type BlockHash, ROOT_HASH, extraKeysDigest, hashBlock } from '../../kv/hash.ts';
 
@@ -46,7 +46,7 @@ function tokensOf(byId: Map<string, MessageTokens>, ownerId: string, start: numb
 }
 
 export interface SaltedBlocks {
-  blocks: NewBlock[];
+  blocks: BlockWithData[];
   /** owners[i] are the (bundle) message ids referencing blocks[i]. */
   owners: string[][];
   /** Blocks left out: their chain has a gap before them (a parent the bundle lacks), so no restore reaches them. */
@@ -59,7 +59,7 @@ export interface SaltedBlocks {
  */
 export function saltBlocks(
   conversation: { codec: CodecName; messages: MessageTokens[] },
-  blocks: NewBlock[],
+  blocks: BlockWithData[],
   owners: string[][],
   salt: string,
   refuse: (why: string) => Error,

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { BlockError, bodyRawBytes, checkBlock } from '../../kv/block-format.ts';
-import type { NewBlock } from '../../kv/ports.ts';
+import type { BlockWithData } from '../../kv/ports.ts';
 import { CODEC_NAMES } from '../../kv/codec/types.ts';
 import { asBlockHash } from '../../kv/hash.ts';
 import type { Store } from '../store.ts';
@@ -116,7 +116,7 @@ const bad = (cause: string, code: ErrorCode = 'importBundle') =>
 
 export interface ParsedBundle {
   manifest: z.infer<typeof manifestSchema>;
-  blocks: NewBlock[];
+  blocks: BlockWithData[];
   owners: string[][];
 }
 
@@ -163,7 +163,7 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
   const messageIds = new Set(manifest.conversation.messages.map((m) => m.id));
   let off = 16 + mlen;
   const end = b.length - 32;
-  const blocks: NewBlock[] = [];
+  const blocks: BlockWithData[] = [];
   const owners: string[][] = [];
   const seen = new Set<string>();
   for (const [i, e] of manifest.blocks.entries()) {
@@ -206,6 +206,7 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle {
       codec: e.codec,
       fingerprint: e.fingerprint,
       rawBytes: e.rawBytes,
+      storedBytes: data.length,
       data,
     });
     owners.push(e.messageIds);

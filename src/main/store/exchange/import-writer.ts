@@ -6,14 +6,14 @@
 //   short transaction (marker deleted, active leaf set). A failure deletes what was staged, and a crash
 //   leaves marked rows, which the next Store.open discards: nothing half-imported is ever listed.
 import { randomUUID } from 'node:crypto';
-import type { NewBlock } from '../../kv/ports.ts';
+import type { BlockWithData } from '../../kv/ports.ts';
 import type { Store } from '../store.ts';
 import type { ConversationExport } from './schema.ts';
 
 export interface ImportPlan {
   conversations: ConversationExport[];
   /** A bundle's blocks (already salted), the file's message ids that reference each, and the salt. */
-  blocks?: { list: NewBlock[]; owners: string[][]; salt: string };
+  blocks?: { list: BlockWithData[]; owners: string[][]; salt: string };
 }
 
 export interface Written {

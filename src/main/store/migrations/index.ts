@@ -6,10 +6,11 @@ import { m004 } from './004-cache-origin.ts';
 import { m005 } from './005-fts-secure-delete.ts';
 import { m006 } from './006-api-entries.ts';
 import { m007 } from './007-fp16-codec.ts';
+import { m008 } from './008-block-files.ts';
 import type { Migration } from './types.ts';
 
 export type { Migration } from './types.ts';
-export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007];
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008];
 export const LATEST_VERSION = migrations.length;
 
 export class SchemaTooNewError extends Error {

@@ -199,7 +199,7 @@ test('migration 7: the fp16 codec is accepted by conversations and blocks, on a 
     const fp16Conv =
       "INSERT INTO conversations (id, title, created_at, updated_at, codec) VALUES ('new', 't', 1, 1, 'fp16')";
     assert.throws(() => db.prepare(fp16Conv).run(), /CHECK constraint failed/);
-    migrate(db);
+    migrate(db, 7);
     db.close();
     db = new Database(file); // another connection reads the widened schema from the file
     db.pragma('foreign_keys = ON');
