@@ -144,20 +144,34 @@ export function writeRowFiles(files: readonly KvRowFile[], views: RowViews): num
     let fd: number | null = openSync(tmp, 'wx', 0o600);
     let size = 0;
     try {
+      // Rows are gathered into the cache-sized buffer and written a chunk at a time: a write() per head's
+      // rows (16 KB for 64-token blocks of bench-100m) made saving a 2k history 2-5x slower.
+      const buf = (bounce ??= new Uint8Array(CHUNK));
       const sum = new Xxh64();
-      const put = (b: Uint8Array): void => {
-        for (let off = 0; off < b.length;) off += writeSync(fd!, b, off, b.length - off);
-        size += b.length;
+      let fill = 0;
+      const drain = (): void => {
+        const chunk = buf.subarray(0, fill);
+        sum.update(chunk);
+        for (let off = 0; off < fill;) off += writeSync(fd!, chunk, off, fill - off);
+        size += fill;
+        fill = 0;
       };
-      sum.update(f.prefix);
+      const put = (b: Uint8Array): void => {
+        for (let i = 0; i < b.length;) {
+          const take = Math.min(b.length - i, CHUNK - fill);
+          buf.set(b.subarray(i, i + take), fill);
+          fill += take;
+          i += take;
+          if (fill === CHUNK) drain();
+        }
+      };
       put(f.prefix);
-      for (const v of views(f.start, f.start + f.count)) {
-        sum.update(v); // hashed just before it is written: the kernel copies it out of the cache
-        put(v);
-      }
+      for (const v of views(f.start, f.start + f.count)) put(v);
+      drain();
       const trailer = new Uint8Array(SUM_BYTES);
       new DataView(trailer.buffer).setBigUint64(0, sum.digest(), true);
-      put(trailer);
+      writeSync(fd, trailer);
+      size += SUM_BYTES;
       closeSync(fd);
       fd = null;
       renameSync(tmp, f.path);
