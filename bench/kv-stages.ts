@@ -64,12 +64,9 @@ export async function benchKvStages(opts: { quick: boolean; log: (s: string) => 
       (t[k] ??= []).push(performance.now() - t0);
       return r;
     };
-    let bytes = 0;
-    const codecBytes: Record<string, number> = {};
-    const mems: Record<string, MemBlocks> = {};
-    for (let r = 0; r < rounds; r++) {
-      // save, end to end: what a turn pays for a history none of which is stored yet
-      const store = Store.open(join(tmp, `r${r}`));
+    /** A fresh store holding one message with the history's tokens (the blocks' owner). */
+    const storeWithMessage = (name: string) => {
+      const store = Store.open(join(tmp, name));
       const conv = store.conversations.create({ title: 'b', systemPrompt: '', sampling: {}, codec: 'exact' });
       const msg = store.messages.insert({
         conversationId: conv.id,
@@ -79,6 +76,14 @@ export async function benchKvStages(opts: { quick: boolean; log: (s: string) => 
         tokenIds: ids,
         tokenEnd: ids.length,
       });
+      return { store, msg };
+    };
+    let bytes = 0;
+    const codecBytes: Record<string, number> = {};
+    const mems: Record<string, MemBlocks> = {};
+    for (let r = 0; r < rounds; r++) {
+      // save, end to end: what a turn pays for a history none of which is stored yet
+      const { store, msg } = storeWithMessage(`r${r}`);
       const snap = await time('save.snapshot_ms', () =>
         snapshotRange(ids, 0, ctx, (a, b) => gen.exportKv(a, b), store.blocks),
       );
@@ -86,16 +91,7 @@ export async function benchKvStages(opts: { quick: boolean; log: (s: string) => 
       bytes = snap.blocks.reduce((n, b) => n + b.storedBytes, 0);
       // save, the product's path (a turn, the API): the engine writes the raw block files from its cache,
       // then their index rows are committed
-      const hot = Store.open(join(tmp, `hot${r}`));
-      const hotConv = hot.conversations.create({ title: 'b', systemPrompt: '', sampling: {}, codec: 'exact' });
-      const hotMsg = hot.messages.insert({
-        conversationId: hotConv.id,
-        parentId: null,
-        role: 'user',
-        content: 'x',
-        tokenIds: ids,
-        tokenEnd: ids.length,
-      });
+      const { store: hot, msg: hotMsg } = storeWithMessage(`hot${r}`);
       await time('save.files_ms', async () => {
         const s = await snapshotRange(ids, 0, ctx, (a, b) => gen.exportKv(a, b), hot.blocks, gen);
         hot.attachBlocks(hotMsg.id, s.blocks, s.refs);

@@ -142,7 +142,7 @@ export class ChatService {
 
   deleteConversation(id: string): { deleted: boolean; freedBlocks: number } {
     const before = this.store.blocks.usage().blocks;
-    const deleted = this.store.conversations.delete(id);
+    const deleted = this.store.transaction(() => this.store.conversations.delete(id)); // frees the blocks' files too
     return { deleted, freedBlocks: before - this.store.blocks.usage().blocks };
   }
 

@@ -15,4 +15,4 @@ export { ModelTokenizer, type ChatMessage } from './tokenizer.ts';
 export { StreamDetokenizer } from './detokenizer.ts';
 export { float16Bits, toHalf, fromHalf } from './fp16.ts';
 export type { ProviderRequest } from './providers.ts';
-export { type KvRowFile, type RowFileFailure, type RowFilesLoaded, rowBytes } from './kv-files.ts';
+export type { KvRowFile, RowFileFailure, RowFilesLoaded } from './kv-files.ts';

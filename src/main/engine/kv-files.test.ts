@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Engine, type Generator, type KvRowFile } from './index.ts';
-import { rowBytes } from './kv-files.ts';
 import { fixture, maxAbsDiff, PROMPT, type FixtureName } from './fixtures.testkit.ts';
+import { kvBytes } from '../tensor/kv-types.ts';
 
 const opts = { threads: 1, fingerprintCachePath: null } as const;
 const dir = mkdtempSync(join(tmpdir(), 'reprise-kvfiles-'));
@@ -51,7 +51,7 @@ for (const name of ['tiny-llama', 'tiny-llama-nopos', 'tiny-llama-fp16kv'] as co
       const sizes = await gen.saveKvFiles(files);
       assert.deepEqual(
         sizes,
-        files.map((f) => f.prefix.length + rowBytes(e.info.layout, f.count) + 8),
+        files.map((f) => f.prefix.length + kvBytes(e.info.layout, f.count) + 8),
       );
       const g2 = await e.createGenerator();
       await g2.appendTokens(ids.slice(0, 3)); // something to replace

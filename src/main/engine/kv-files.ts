@@ -11,7 +11,7 @@ import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync
 import { threadId } from 'node:worker_threads';
 import { Xxh64 } from '@node-rs/xxhash';
 import { EngineError } from './errors.ts';
-import type { KvLayout } from '../tensor/kv-types.ts';
+import { type KvLayout, kvBytes } from '../tensor/kv-types.ts';
 
 export interface KvRowFile {
   path: string;
@@ -41,14 +41,12 @@ const CHUNK = 256 * 1024;
 let bounce: Uint8Array | null = null;
 let tmpSeq = 0;
 
-export function rowBytes(layout: KvLayout, count: number): number {
-  const es = layout.dtype === 'float16' ? 2 : 4;
-  return layout.numLayers * 2 * layout.numKvHeads * count * layout.headDim * es;
-}
-
-/** Checks what a request names before any file is touched: the ranges must tile [0, total) in order for a load. */
+/**
+ * Checks what a request names before any file is touched (for a load, the ranges must tile [0, end) in
+ * order). Returns the end of the highest range.
+ */
 export function checkRowFiles(files: readonly KvRowFile[], contextLength: number, contiguousFrom0: boolean): number {
-  let at = contiguousFrom0 ? 0 : -1;
+  let end = 0;
   for (const f of files) {
     const bad = (cause: string): never => {
       throw new EngineError({ code: 'badArgument', title: 'Invalid K/V file request', cause, suggestion: '' });
@@ -59,11 +57,11 @@ export function checkRowFiles(files: readonly KvRowFile[], contextLength: number
     if (f.start + f.count > contextLength) bad(`rows up to ${f.start + f.count} exceed the context length`);
     if (!(f.prefix instanceof Uint8Array) || f.prefix.length > MAX_PREFIX)
       bad('a file prefix is not bytes or too long');
-    if (at >= 0 && f.start !== at)
-      bad(`files must cover the rows contiguously from 0 (expected ${at}, got ${f.start})`);
-    if (at >= 0) at = f.start + f.count;
+    if (contiguousFrom0 && f.start !== end)
+      bad(`files must cover the rows contiguously from 0 (expected ${end}, got ${f.start})`);
+    end = Math.max(end, f.start + f.count);
   }
-  return Math.max(at, 0);
+  return end;
 }
 
 /**
@@ -73,9 +71,10 @@ export function checkRowFiles(files: readonly KvRowFile[], contextLength: number
  */
 export function readRowFiles(layout: KvLayout, files: readonly KvRowFile[], views: RowViews): RowFilesLoaded {
   for (const [i, f] of files.entries()) {
-    const reason = readOne(layout, f, views(f.start, f.start + f.count));
+    const segs = views(f.start, f.start + f.count);
+    const reason = readOne(layout, f, segs);
     if (reason) {
-      for (const v of views(f.start, f.start + f.count)) v.fill(0);
+      for (const v of segs) v.fill(0);
       return { loaded: f.start, failure: { file: i, reason: reason[0], message: reason[1] } };
     }
   }
@@ -93,7 +92,7 @@ function readOne(layout: KvLayout, f: KvRowFile, segs: Uint8Array[]): [RowFileFa
   }
   try {
     const segBytes = segs[0]!.length;
-    const bodyEnd = f.prefix.length + rowBytes(layout, f.count);
+    const bodyEnd = f.prefix.length + kvBytes(layout, f.count);
     const size = bodyEnd + SUM_BYTES;
     const actual = fstatSync(fd).size;
     if (actual !== size) return ['size', `the file holds ${actual} bytes, expected ${size}`];

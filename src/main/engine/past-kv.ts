@@ -2,7 +2,7 @@
 // (concat-kv.ts) or engine-owned buffers the graph reads in place (slot-kv.ts, after new-kv-graph.ts).
 import * as ort from 'onnxruntime-node';
 import { float16Bits, float16Tensor } from './fp16.ts';
-import type { KvArray, KvLayout, KvSlice } from '../tensor/kv-types.ts';
+import { type KvArray, type KvLayout, type KvSlice, elemSize } from '../tensor/kv-types.ts';
 
 export interface PastKv {
   /** Tokens whose K/V are held. */
@@ -39,7 +39,7 @@ export function headRowViews(
   end: number,
 ): Uint8Array[] {
   const { numKvHeads: H, headDim: D } = layout;
-  const es = layout.dtype === 'float16' ? 2 : 4;
+  const es = elemSize(layout.dtype);
   const out: Uint8Array[] = [];
   for (const a of arrays)
     for (let h = 0; h < H; h++)

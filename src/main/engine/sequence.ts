@@ -109,7 +109,7 @@ export class Sequence {
     }
   }
 
-  append(ids: readonly number[]): void {
+  private checkIds(ids: readonly number[]): void {
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= this.m.config.vocabSize)
         throw new EngineError({
@@ -119,6 +119,10 @@ export class Sequence {
           suggestion: 'Token ids must come from this model’s tokenizer.',
         });
     }
+  }
+
+  append(ids: readonly number[]): void {
+    this.checkIds(ids);
     if (this.tokens.length + ids.length > this.contextLength)
       throw new EngineError({
         code: 'contextFull',
@@ -241,14 +245,7 @@ export class Sequence {
         cause: `${tokens.length} token ids for ${total} rows`,
         suggestion: '',
       });
-    for (const id of tokens)
-      if (!Number.isInteger(id) || id < 0 || id >= this.m.config.vocabSize)
-        throw new EngineError({
-          code: 'badArgument',
-          title: 'Invalid token id',
-          cause: `${id} is outside the vocabulary [0, ${this.m.config.vocabSize}).`,
-          suggestion: '',
-        });
+    this.checkIds(tokens);
     this.past.prepare(total);
     const r = readRowFiles(this.m.io.layout, files, (a, b) => this.past.rowViews(a, b));
     this.past.hold(r.loaded);
@@ -260,8 +257,7 @@ export class Sequence {
 
   /** Write rows of the cache to files (kv-files.ts); pending tokens in the range are run first. */
   async saveRowFiles(files: readonly KvRowFile[]): Promise<number[]> {
-    const end = checkRowFiles(files, this.contextLength, false);
-    const hi = Math.max(end, ...files.map((f) => f.start + f.count));
+    const hi = checkRowFiles(files, this.contextLength, false);
     if (hi > this.tokens.length)
       throw new EngineError({
         code: 'badArgument',

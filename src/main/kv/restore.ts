@@ -4,7 +4,7 @@
 import type { KvRowFile, RowFilesLoaded } from '../engine/index.ts';
 import type { KvSlice } from '../tensor/kv-types.ts';
 import { BlockError, decodeBlockInto, rawBlockBytes, rawBlockPrefix } from './block-format.ts';
-import type { BlockSource } from './ports.ts';
+import type { BlockFileInfo, BlockSource } from './ports.ts';
 import { type KvTarget, newTarget, subSlice } from './codec/tensors.ts';
 import type { KvContext, KvLogger } from './context.ts';
 import type { BlockHash, ChainBlock } from './hash.ts';
@@ -223,24 +223,30 @@ export async function restoreFromFiles(
   gen: KvFileLoader,
   opts: RestoreOptions,
 ): Promise<Omit<RestorePlan, 'kv' | 'slices'> | null> {
-  if (!source.blockFile) return null;
+  const blockFile = source.blockFile?.bind(source);
+  if (!blockFile) return null;
   const hashes = TokenChain.of(tokens, ctx);
   const log = hashes.log;
   const max = Math.min(opts.maxTokens ?? log.length, log.length);
-  const { chain, limitAt } = candidates(hashes, max, source, opts.tailEnds ?? [log.length]);
+  // presence and file in one index lookup per block
+  const found = new Map<BlockHash, BlockFileInfo>();
+  const present = (h: BlockHash) => {
+    const f = blockFile(h);
+    if (f) found.set(h, f);
+    return f !== undefined;
+  };
+  const { chain, limitAt } = candidates(hashes, max, { hasBlock: present }, opts.tailEnds ?? [log.length]);
   if (!chain.length) return null;
   const files: KvRowFile[] = [];
-  let storedBytes = 0;
   for (const b of chain) {
-    const f = source.blockFile(b.hash);
-    if (!f || f.codec !== 'exact' || f.storedBytes !== rawBlockBytes(ctx.layout, b.count)) return null;
+    const f = found.get(b.hash)!;
+    if (f.codec !== 'exact' || f.storedBytes !== rawBlockBytes(ctx.layout, b.count)) return null;
     files.push({
       path: f.path,
       start: b.start,
       count: b.count,
       prefix: rawBlockPrefix(ctx.layout, b.hash, b.kind, b.start, b.count),
     });
-    storedBytes += f.storedBytes;
   }
   const last = chain[chain.length - 1]!;
   const r = await gen.loadKvFiles(files, log.slice(0, last.start + last.count));
@@ -251,7 +257,7 @@ export async function restoreFromFiles(
     restoredTokens,
     used: ok.map((b) => b.hash),
     bad: [],
-    storedBytes: storedBytes,
+    storedBytes: ok.reduce((n, b) => n + rawBlockBytes(ctx.layout, b.count), 0),
   };
   if (r.failure) {
     const b = chain[r.failure.file]!;
@@ -260,7 +266,6 @@ export async function restoreFromFiles(
       { hash: b.hash },
     );
     plan.bad.push(b.hash);
-    plan.storedBytes = ok.reduce((n, x) => n + rawBlockBytes(ctx.layout, x.count), 0);
     plan.stop = { at: b.start, reason: r.failure.reason === 'missing' ? 'missing' : 'corrupt' };
   } else if (limitAt !== undefined) plan.stop = { at: limitAt, reason: 'limit' };
   else if (restoredTokens < max) plan.stop = { at: restoredTokens, reason: 'missing' };

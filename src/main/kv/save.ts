@@ -9,6 +9,12 @@ import type { KvContext } from './context.ts';
 import type { BlockHash } from './hash.ts';
 import { TokenChain } from './token-chain.ts';
 
+/** The engine's tokens at [lo, hi) must be the conversation's: the K/V saved for them is theirs. */
+function sameTokens(engineAt: (i: number) => number | undefined, log: readonly number[], lo: number, hi: number): void {
+  for (let i = lo; i < hi; i++)
+    if (engineAt(i) !== log[i]) throw new Error(`engine token log differs from the conversation's at position ${i}`);
+}
+
 export type ExportKv = (start: number, end: number) => Promise<KvSlice>;
 
 /** What a generator offers for writing raw exact blocks itself (engine Generator). */
@@ -53,9 +59,7 @@ export async function snapshotRange(
   const hi = todo[todo.length - 1]!.start + todo[todo.length - 1]!.count;
   if (ctx.codec === 'exact' && writer && store?.blockPath) {
     // the hot tier: the engine writes each block's file straight from its cache (engine/kv-files.ts)
-    for (let i = lo; i < hi; i++)
-      if (writer.tokens[i] !== log[i])
-        throw new Error(`engine token log differs from the conversation's at position ${i}`);
+    sameTokens((i) => writer.tokens[i], log, lo, hi);
     const files = todo.map((b) => ({
       path: store.blockPath!(b.hash),
       start: b.start,
@@ -78,10 +82,7 @@ export async function snapshotRange(
   const kv = await exportKv(lo, hi);
   if (kv.start !== lo || kv.tokens.length !== hi - lo)
     throw new Error(`exportKv(${lo}, ${hi}) returned [${kv.start}, ${kv.start + kv.tokens.length})`);
-  for (let i = 0; i < hi - lo; i++) {
-    if (kv.tokens[i] !== log[lo + i])
-      throw new Error(`engine token log differs from the conversation's at position ${lo + i}`);
-  }
+  sameTokens((i) => kv.tokens[i - lo], log, lo, hi);
   result.exportedTokens = hi - lo;
   for (const b of todo) {
     const slice = subSlice(kv, b.start - lo, b.start - lo + b.count);

@@ -138,7 +138,7 @@ export class ApiRunner {
           await chat.session.drop();
           throw err;
         });
-        chat.store.apiEntries.prunePrompts(PROMPT_ENTRIES_KEPT);
+        chat.store.transaction(() => chat.store.apiEntries.prunePrompts(PROMPT_ENTRIES_KEPT)); // and their blocks' files
         return { ...result, entryId: entry.id, clientGone: r.signal.aborted };
       });
     } finally {

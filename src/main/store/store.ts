@@ -61,7 +61,7 @@ export class Store {
 
   transaction<T>(fn: () => T): T {
     const out = this.db.transaction(fn)();
-    if (!this.db.inTransaction) this.blocks.reap(); // files of blocks the write freed
+    if (!this.db.inTransaction) this.blocks.reap(); // files of blocks the write freed (writes that free blocks come here)
     this.checkpointWhenIdle();
     return out;
   }

@@ -15,6 +15,15 @@ export interface KvSlice {
   layers: Array<{ key: KvArray; value: KvArray }>;
 }
 
+export function elemSize(dtype: KvDtype): number {
+  return dtype === 'float32' ? 4 : 2;
+}
+
+/** Bytes of the K/V of `count` tokens in the cache's dtype: every layer's key and value, [numKvHeads, count, headDim]. */
+export function kvBytes(layout: KvLayout, count: number): number {
+  return layout.numLayers * 2 * layout.numKvHeads * count * layout.headDim * elemSize(layout.dtype);
+}
+
 export function sameLayout(a: KvLayout, b: KvLayout): boolean {
   return a.numLayers === b.numLayers && a.numKvHeads === b.numKvHeads && a.headDim === b.headDim && a.dtype === b.dtype;
 }

@@ -5,7 +5,7 @@
 // Raw is the default: on fp32 KV, shuffle + zstd saved 15 % of the bytes (20.8 vs 24.6 KB per token on
 // bench-100m) for ~25x the save and restore CPU time (issue #18 measurements); a raw body decodes with one
 // memcpy per head row range, straight into the engine-bound target.
-import type { KvLayout } from '../../tensor/kv-types.ts';
+import { type KvLayout, kvBytes } from '../../tensor/kv-types.ts';
 import { shuffle } from '../shuffle.ts';
 import { zstdCompress, zstdDecompress } from '../zstd.ts';
 import { type KvTarget, type LayerKv, elemSize, layerElems } from './tensors.ts';
@@ -62,7 +62,7 @@ function decodeRawInto(body: Uint8Array, layout: KvLayout, count: number, target
 
 /** Decompressed size of an exact body: every layer's key and value for `count` tokens. */
 export function exactBodyBytes(layout: KvLayout, count: number): number {
-  return layout.numLayers * 2 * layerElems(layout, count) * elemSize(layout.dtype);
+  return kvBytes(layout, count);
 }
 
 /**

@@ -25,9 +25,7 @@ export function newTarget(layout: KvLayout, count: number): KvTarget {
   return { layers, cap: count, at: 0, limit: count };
 }
 
-export function elemSize(dtype: KvDtype): number {
-  return dtype === 'float32' ? 4 : 2;
-}
+export { elemSize } from '../../tensor/kv-types.ts';
 
 /** Elements of one layer's key (or value) tensor for `count` tokens: [numKvHeads, count, headDim]. */
 export function layerElems(layout: KvLayout, count: number): number {
@@ -44,9 +42,7 @@ export function reader(a: KvArray): (i: number) => number {
 }
 
 /** Bytes of a range of tokens in the model's own dtype (what a raw snapshot would cost). */
-export function rawKvBytes(layout: KvLayout, count: number): number {
-  return layout.numLayers * 2 * layerElems(layout, count) * elemSize(layout.dtype);
-}
+export { kvBytes as rawKvBytes } from '../../tensor/kv-types.ts';
 
 /** The same range as raw fp16, the reference for `ratio_vs_fp16`. */
 export function fp16KvBytes(layout: KvLayout, count: number): number {
