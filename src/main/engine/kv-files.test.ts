@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { xxh64 } from '@node-rs/xxhash';
 import { Engine, type Generator, type KvRowFile } from './index.ts';
 import { fixture, maxAbsDiff, PROMPT, type FixtureName } from './fixtures.testkit.ts';
 import { kvBytes } from '../tensor/kv-types.ts';
@@ -127,3 +128,56 @@ test('requests that name no valid rows are refused before any file is read', () 
     );
     assert.deepEqual(gen.tokens, ids, 'the generator is untouched');
   }));
+
+/**
+ * Drops a generator whose cache held NaN in every row (valid files of NaN rows, loaded whole): its arrays go
+ * back to the worker's pool, and the next load takes them without zeroing them whole.
+ */
+async function leaveNaNsInPool(e: Engine, gen: Generator, ids: number[]): Promise<void> {
+  const files = tiles(`nan-${Math.random()}`, ids.length, 4);
+  await gen.saveKvFiles(files);
+  for (const f of files) {
+    const b = readFileSync(f.path);
+    b.fill(0xff, f.prefix.length, b.length - 8);
+    b.writeBigUInt64LE(xxh64(b.subarray(0, b.length - 8)), b.length - 8);
+    writeFileSync(f.path, b);
+  }
+  const g = await e.createGenerator();
+  assert.equal((await g.loadKvFiles(files, ids)).loaded, ids.length);
+  await g.dispose();
+}
+
+describe('a load into arrays a dropped sequence held keeps nothing of it', () => {
+  test('rows past what the load holds', () =>
+    withEngine('tiny-llama', async (e) => {
+      const { gen, ids } = await prompt(e);
+      const files = tiles('short', 8, 4);
+      await gen.saveKvFiles(files);
+      await leaveNaNsInPool(e, gen, ids);
+      const g2 = await e.createGenerator();
+      assert.equal((await g2.loadKvFiles(files, ids.slice(0, 8))).loaded, 8);
+      await g2.appendTokens(ids.slice(8, 10)); // rows 10 on stay behind the mask
+      const logits = await g2.lastLogits();
+      assert.ok(logits.every(Number.isFinite), 'no NaN from the dropped sequence');
+      const ref = await e.createGenerator();
+      await ref.appendTokens(ids.slice(0, 10));
+      assert.ok(maxAbsDiff(logits, await ref.lastLogits()) <= 1e-4);
+    }));
+
+  test('rows of the files after a bad one', () =>
+    withEngine('tiny-llama', async (e) => {
+      const { gen, ids } = await prompt(e);
+      const files = tiles('after-bad', ids.length, 4);
+      await gen.saveKvFiles(files);
+      await leaveNaNsInPool(e, gen, ids);
+      rmSync(files[1]!.path);
+      const g2 = await e.createGenerator();
+      assert.equal((await g2.loadKvFiles(files, ids)).loaded, 4);
+      await g2.appendTokens(ids.slice(4, 6)); // rows 6 on, files 2 and after never read, stay behind the mask
+      const logits = await g2.lastLogits();
+      assert.ok(logits.every(Number.isFinite), 'no NaN from the dropped sequence');
+      const ref = await e.createGenerator();
+      await ref.appendTokens(ids.slice(0, 6));
+      assert.ok(maxAbsDiff(logits, await ref.lastLogits()) <= 1e-4);
+    }));
+});

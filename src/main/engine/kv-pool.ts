@@ -11,8 +11,11 @@ const MAX_BYTES = 128 * 2 ** 20;
 const free: KvArray[] = [];
 let pooledBytes = 0;
 
-/** An array for `tokens` tokens of one layer's K or V, at least that long (zeroed). */
-export function takeKv(layout: KvLayout, tokens: number): KvArray {
+/**
+ * An array for `tokens` tokens of one layer's K or V, at least that long: zeroed, or with `zero` false as
+ * the sequence before left it, for a caller that overwrites or zeroes all of it (a load from files).
+ */
+export function takeKv(layout: KvLayout, tokens: number, zero = true): KvArray {
   const len = layout.numKvHeads * tokens * layout.headDim;
   const Arr = layout.dtype === 'float16' ? Uint16Array : Float32Array;
   if (len === 0) return new Arr(0); // an empty sequence takes nothing it may never use
@@ -25,7 +28,7 @@ export function takeKv(layout: KvLayout, tokens: number): KvArray {
   if (best < 0) return new Arr(len);
   const [a] = free.splice(best, 1);
   pooledBytes -= a!.byteLength;
-  return a!.fill(0);
+  return zero ? a!.fill(0) : a!;
 }
 
 /** Arrays no sequence uses any more. The oldest go first when the pool is full. */

@@ -24,7 +24,10 @@ export interface PastKv {
    * memory (kv-files.ts reads and writes through them), valid until the next run, load or prepare.
    */
   rowViews(start: number, end: number): Uint8Array[];
-  /** Holds nothing, with room for `total` tokens: rows are then written through rowViews and kept by hold(). */
+  /**
+   * Holds nothing, with room for `total` tokens. The caller then writes rows [0, total) through rowViews (or
+   * zeroes them: they may hold a dropped sequence's data) and keeps them with hold().
+   */
   prepare(total: number): void;
   /** After prepare: the first n rows hold K/V (n ≤ the prepared total). */
   hold(n: number): void;
