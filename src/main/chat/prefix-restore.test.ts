@@ -48,6 +48,14 @@ async function saved(ctx: KvContext): Promise<{ store: Store; hashes: BlockHash[
   return { store, hashes: s.refs, byEngine: s.blocks.every((b) => b.data === undefined) };
 }
 
+/** Flips a bit near the end of a block's file, behind the store's back. */
+function damage(store: Store, hash: BlockHash): void {
+  const file = store.blocks.blockPath(hash);
+  const data = readFileSync(file);
+  data[data.length - 20]! ^= 1;
+  writeFileSync(file, data);
+}
+
 async function restore(store: Store, ctx: KvContext, warnings: string[] = []) {
   const g = await engine.createGenerator();
   const r = await restorePrefix(g, TokenChain.of(ids, ctx), ctx, store, {
@@ -76,10 +84,7 @@ test('a damaged exact block is caught by the engine as it reads: the restore sto
   const ctx = modelKvContext(engine.info, 'exact', B);
   const { store, hashes } = await saved(ctx);
   try {
-    const file = store.blocks.blockPath(hashes[1]!);
-    const data = readFileSync(file);
-    data[data.length - 20]! ^= 1;
-    writeFileSync(file, data);
+    damage(store, hashes[1]!);
     const warnings: string[] = [];
     const { g, r } = await restore(store, ctx, warnings);
     assert.deepEqual(r, { restored: B, source: 'store' });
@@ -98,10 +103,7 @@ test('fp16: blocks are encoded here, and restored through planRestore', async ()
   const { store, hashes, byEngine } = await saved(ctx);
   try {
     assert.equal(byEngine, false);
-    const file = store.blocks.blockPath(hashes[1]!);
-    const data = readFileSync(file);
-    data[data.length - 20]! ^= 1;
-    writeFileSync(file, data);
+    damage(store, hashes[1]!);
     const warnings: string[] = [];
     const { g, r } = await restore(store, ctx, warnings);
     assert.deepEqual(r, { restored: B, source: 'store' });
