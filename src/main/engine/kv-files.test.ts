@@ -10,6 +10,8 @@ import { xxh64 } from '@node-rs/xxhash';
 import { Engine, type Generator, type KvRowFile } from './index.ts';
 import { fixture, maxAbsDiff, PROMPT, type FixtureName } from './fixtures.testkit.ts';
 import { kvBytes } from '../tensor/kv-types.ts';
+import { readRowFiles, writeRowFiles } from './kv-files.ts';
+import { headRowViews } from './past-kv.ts';
 
 const opts = { threads: 1, fingerprintCachePath: null } as const;
 const dir = mkdtempSync(join(tmpdir(), 'reprise-kvfiles-'));
@@ -180,4 +182,43 @@ describe('a load into arrays a dropped sequence held keeps nothing of it', () =>
       await ref.appendTokens(ids.slice(0, 6));
       assert.ok(maxAbsDiff(logits, await ref.lastLogits()) <= 1e-4);
     }));
+
+  test('slots past the first view, when the view widens into them', () =>
+    withEngine('tiny-llama', async (e) => {
+      // 80 NaN rows leave arrays of 128 slots a head in the pool; a load of 8 rows takes them with a view of
+      // 64, and growing to 70 tokens widens the view in the same arrays over what lay past it
+      const p = await e.tokenize(PROMPT);
+      const ids = Array.from({ length: 80 }, (_, i) => p[i % p.length]!);
+      const gen = await e.createGenerator();
+      await gen.appendTokens(ids); // in one go: no smaller arrays of its own left in the pool
+      const files = tiles('widen', 8, 4);
+      await gen.saveKvFiles(files);
+      await leaveNaNsInPool(e, gen, ids);
+      const g2 = await e.createGenerator();
+      assert.equal((await g2.loadKvFiles(files, ids.slice(0, 8))).loaded, 8);
+      await g2.appendTokens(ids.slice(8, 70));
+      const logits = await g2.lastLogits();
+      assert.ok(logits.every(Number.isFinite), 'no NaN from the dropped sequence');
+      const ref = await e.createGenerator();
+      await ref.appendTokens(ids.slice(0, 70));
+      assert.ok(maxAbsDiff(logits, await ref.lastLogits()) <= 1e-4);
+    }));
+});
+
+test('files of more row views than one readv/writev call takes (IOV_MAX) are written and read whole', async () => {
+  // 300 layers x K/V x 2 heads = 1200 views a file, past the 1024 one call takes: both sides must go on
+  const layout = { numLayers: 300, numKvHeads: 2, headDim: 4, dtype: 'float32' } as const;
+  const slots = 8;
+  const cache = () => Array.from({ length: layout.numLayers * 2 }, () => new Float32Array(2 * slots * 4));
+  const src = cache();
+  src.forEach((a, i) => a.forEach((_, j) => (a[j] = i * 1000 + j)));
+  const files = tiles('many-views', slots, 4);
+  assert.deepEqual(await writeRowFiles(files, (a, b) => headRowViews(layout, src, slots, a, b)), [
+    files[0]!.prefix.length + kvBytes(layout, 4) + 8,
+    files[1]!.prefix.length + kvBytes(layout, 4) + 8,
+  ]);
+  const dst = cache();
+  const r = await readRowFiles(layout, files, (a, b) => headRowViews(layout, dst, slots, a, b));
+  assert.deepEqual(r, { loaded: slots });
+  assert.deepEqual(dst, src);
 });

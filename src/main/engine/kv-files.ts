@@ -4,10 +4,9 @@
 // The prefix is the caller's (kv/ puts its block header there), checked byte for byte on read.
 //
 // Why this exists (issue #18): restoring a 2k-token history through SQLite blobs, per-block buffers and a
-// transfer to this worker cost 60-130 ms; the same 50 MB read in 256 KB chunks through a buffer that stays
-// in the CPU cache and copied to its rows costs ~10 ms here (a read() straight into 50 MB of rows, ~21 ms:
-// the kernel's copy into cold memory is the slow part).
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writevSync } from 'node:fs';
+// transfer to this worker cost 60-130 ms; reading the files straight into the rows costs 13-18 ms here.
+import { closeSync, fstatSync, openSync, readv, renameSync, rmSync, writev } from 'node:fs';
+import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
 import { Xxh64 } from '@node-rs/xxhash';
 import { EngineError } from './errors.ts';
@@ -36,9 +35,6 @@ export type RowViews = (start: number, end: number) => Uint8Array[];
 
 const MAX_PREFIX = 4096;
 const SUM_BYTES = 8;
-/** Fits the CPU's L2 cache: the kernel copies into it fast, and the copy out to the rows is a plain memcpy. */
-const CHUNK = 256 * 1024;
-let bounce: Uint8Array | null = null;
 let tmpSeq = 0;
 
 /**
@@ -68,67 +64,79 @@ export function checkRowFiles(files: readonly KvRowFile[], contextLength: number
  * Reads files into the rows they name (contiguous from 0), verifying each one's size, prefix and checksum.
  * The first bad file stops the load: the rows from it on are zeroed (they hold its bytes or what the
  * arrays held before, and a masked slot must hold nothing non-finite) and the rows before it are the result.
+ *
+ * The kernel copies each file straight into its rows on libuv's thread pool while this thread checks the
+ * file before it, READ_AHEAD files ahead: the copy and the checksum run on two cores (13-18 ms for a 2k-token
+ * history of bench-100m, against ~20 through a buffer in the CPU cache checked and copied on one thread).
  */
-export function readRowFiles(layout: KvLayout, files: readonly KvRowFile[], views: RowViews): RowFilesLoaded {
+export async function readRowFiles(
+  layout: KvLayout,
+  files: readonly KvRowFile[],
+  views: RowViews,
+): Promise<RowFilesLoaded> {
   const last = files[files.length - 1];
   const end = last ? last.start + last.count : 0;
-  for (const [i, f] of files.entries()) {
-    const reason = readOne(layout, f, views(f.start, f.start + f.count));
+  const reads: Array<Promise<FileRead>> = [];
+  let failure: RowFilesLoaded['failure'];
+  let i = 0;
+  for (; i < files.length; i++) {
+    while (reads.length < Math.min(files.length, i + 1 + READ_AHEAD)) {
+      const f = files[reads.length]!;
+      reads.push(readFile(layout, f, views(f.start, f.start + f.count)));
+    }
+    const r = await reads[i]!;
+    const reason = 'reason' in r ? r.reason : verify(files[i]!, r);
     if (reason) {
-      for (const v of views(f.start, end)) v.fill(0);
-      return { loaded: f.start, failure: { file: i, reason: reason[0], message: reason[1] } };
+      failure = { file: i, reason: reason[0], message: reason[1] };
+      break;
     }
   }
-  return { loaded: end };
+  // the kernel may still be writing into the rows of reads in flight: let them end before zeroing
+  await Promise.all(reads.slice(i + 1));
+  if (!failure) return { loaded: end };
+  const bad = files[failure.file]!;
+  for (const v of views(bad.start, end)) v.fill(0);
+  return { loaded: bad.start, failure };
 }
 
-function readOne(layout: KvLayout, f: KvRowFile, segs: Uint8Array[]): [RowFileFailure, string] | null {
+/** Files read ahead of the one being checked (each read holds one thread of libuv's pool of 4). */
+const READ_AHEAD = 2;
+
+type FileRead = { reason: [RowFileFailure, string] } | { parts: Uint8Array[] };
+
+/** Reads one file, whole, into [its prefix's bytes, ...the rows' views, its checksum]; never rejects. */
+async function readFile(layout: KvLayout, f: KvRowFile, segs: Uint8Array[]): Promise<FileRead> {
   let fd: number;
   try {
     fd = openSync(f.path, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return [code === 'ENOENT' ? 'missing' : 'unreadable', (err as Error).message];
+    return { reason: [code === 'ENOENT' ? 'missing' : 'unreadable', (err as Error).message] };
   }
   try {
-    const segBytes = segs[0]!.length;
-    const bodyEnd = f.prefix.length + kvBytes(layout, f.count);
-    const size = bodyEnd + SUM_BYTES;
+    const size = f.prefix.length + kvBytes(layout, f.count) + SUM_BYTES;
     const actual = fstatSync(fd).size;
-    if (actual !== size) return ['size', `the file holds ${actual} bytes, expected ${size}`];
-    const buf = (bounce ??= new Uint8Array(CHUNK));
-    const sum = new Xxh64();
-    const trailer = new Uint8Array(SUM_BYTES);
-    let seg = 0;
-    let segOff = 0;
-    for (let pos = 0; pos < size;) {
-      const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
-      if (n <= 0) return ['size', `the file ended at ${pos} bytes`];
-      const hashed = Math.min(n, Math.max(0, bodyEnd - pos));
-      sum.update(buf.subarray(0, hashed));
-      let i = 0;
-      for (; i < n && pos + i < f.prefix.length; i++)
-        if (buf[i] !== f.prefix[pos + i]) return ['prefix', `byte ${pos + i} differs from the expected header`];
-      while (i < hashed) {
-        const take = Math.min(hashed - i, segBytes - segOff);
-        segs[seg]!.set(buf.subarray(i, i + take), segOff);
-        i += take;
-        segOff += take;
-        if (segOff === segBytes) {
-          seg++;
-          segOff = 0;
-        }
-      }
-      for (; i < n; i++) trailer[pos + i - bodyEnd] = buf[i]!;
-      pos += n;
-    }
-    const want = new DataView(trailer.buffer).getBigUint64(0, true);
-    return sum.digest() === want ? null : ['checksum', 'the rows do not match their checksum'];
+    if (actual !== size) return { reason: ['size', `the file holds ${actual} bytes, expected ${size}`] };
+    const parts = [new Uint8Array(f.prefix.length), ...segs, new Uint8Array(SUM_BYTES)];
+    const got = await readAllv(fd, parts, size);
+    if (got < size) return { reason: ['size', `the file ended at ${got} bytes`] };
+    return { parts };
   } catch (err) {
-    return ['unreadable', (err as Error).message];
+    return { reason: ['unreadable', (err as Error).message] };
   } finally {
     closeSync(fd);
   }
+}
+
+function verify(f: KvRowFile, r: { parts: Uint8Array[] }): [RowFileFailure, string] | null {
+  const head = r.parts[0]!;
+  for (let i = 0; i < head.length; i++)
+    if (head[i] !== f.prefix[i]) return ['prefix', `byte ${i} differs from the expected header`];
+  const sum = new Xxh64();
+  for (let i = 0; i < r.parts.length - 1; i++) sum.update(r.parts[i]!);
+  const trailer = r.parts[r.parts.length - 1]!;
+  const want = new DataView(trailer.buffer, trailer.byteOffset, SUM_BYTES).getBigUint64(0, true);
+  return sum.digest() === want ? null : ['checksum', 'the rows do not match their checksum'];
 }
 
 /**
@@ -136,55 +144,106 @@ function readOne(layout: KvLayout, f: KvRowFile, segs: Uint8Array[]): [RowFileFa
  * so a reader never sees half a file under the final name. Not fsynced (as SQLite's WAL at synchronous=NORMAL
  * is not per commit): a file cut short by a power loss fails its size or checksum on read and is recomputed.
  * Returns each file's size.
+ *
+ * One writev of the prefix and every head's rows, straight from the cache, runs on libuv's thread pool
+ * while this thread computes the checksum that follows them (a write() per head's rows, 16 KB for 64-token
+ * blocks of bench-100m, was 2-5x slower; gathering them into a buffer first cost a copy; checksum then
+ * write on this thread, 25-30 ms for a 2k history against ~20 overlapped). The rows must not change until
+ * the promise settles: the engine's requests run one at a time.
  */
-export function writeRowFiles(files: readonly KvRowFile[], views: RowViews): number[] {
-  return files.map((f) => {
-    const tmp = `${f.path}.${process.pid}-${threadId}-${tmpSeq++}.tmp`;
-    let fd: number | null = openSync(tmp, 'wx', 0o600);
-    let size: number;
-    try {
-      // One writev of the prefix, every head's rows and the checksum, straight from the cache: a write() per
-      // head's rows (16 KB for 64-token blocks of bench-100m) made saving a 2k history 2-5x slower, and
-      // gathering them into a buffer first cost a copy (30-37 ms against 25-28 for this, probe3 A/B).
-      const parts = [f.prefix, ...views(f.start, f.start + f.count)];
-      const sum = new Xxh64();
-      for (const p of parts) sum.update(p);
-      const trailer = new Uint8Array(SUM_BYTES);
-      new DataView(trailer.buffer).setBigUint64(0, sum.digest(), true);
-      parts.push(trailer);
-      size = parts.reduce((n, p) => n + p.length, 0);
-      writeAllv(fd, parts, size);
-      closeSync(fd);
-      fd = null;
-      renameSync(tmp, f.path);
-    } catch (err) {
-      if (fd !== null) closeSync(fd);
-      rmSync(tmp, { force: true });
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC' || code === 'EDQUOT')
-        throw new EngineError({
-          code: 'diskFull',
-          title: 'The disk is full',
-          cause: (err as Error).message,
-          suggestion: 'Free some disk space or lower the cache budget, then try again. Nothing already saved was lost.',
-        });
-      throw new EngineError({
-        code: 'internal',
-        title: 'Could not write the K/V cache',
-        cause: (err as Error).message,
-        suggestion: 'Check that the data folder is writable.',
-      });
+export async function writeRowFiles(files: readonly KvRowFile[], views: RowViews): Promise<number[]> {
+  const writes: Array<Promise<number>> = [];
+  try {
+    for (const f of files) {
+      if (writes.length > WRITE_AHEAD) await writes[writes.length - WRITE_AHEAD - 1];
+      const w = writeFile(f, views(f.start, f.start + f.count));
+      w.catch(() => {}); // awaited in turn or below; not an unhandled rejection meanwhile
+      writes.push(w);
     }
-    return size;
-  });
+    return await Promise.all(writes);
+  } catch (err) {
+    await Promise.allSettled(writes); // no write still reading the rows or holding a file open
+    throw err;
+  }
 }
 
-/** writev until all `total` bytes are written (it may stop short), at most IOV_MAX parts a call. */
-function writeAllv(fd: number, parts: Uint8Array[], total: number): void {
-  for (let done = 0; done < total;) {
+/** Files written while the next one's checksum is computed. */
+const WRITE_AHEAD = 2;
+
+async function writeFile(f: KvRowFile, segs: Uint8Array[]): Promise<number> {
+  const tmp = `${f.path}.${process.pid}-${threadId}-${tmpSeq++}.tmp`;
+  let fd: number | null = null;
+  let body: Promise<number> | null = null;
+  try {
+    // up to the first await this runs when called: the write starts, then the checksum runs beside it
+    fd = openSync(tmp, 'wx', 0o600);
+    const parts = [f.prefix, ...segs];
+    const bodyEnd = parts.reduce((n, p) => n + p.length, 0);
+    body = writeAllv(fd, parts, bodyEnd);
+    body.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+    const sum = new Xxh64();
+    for (const p of parts) sum.update(p);
+    const trailer = new Uint8Array(SUM_BYTES);
+    new DataView(trailer.buffer).setBigUint64(0, sum.digest(), true);
+    await body;
+    await writeAllv(fd, [trailer], SUM_BYTES, bodyEnd);
+    closeSync(fd);
+    fd = null;
+    renameSync(tmp, f.path);
+    return bodyEnd + SUM_BYTES;
+  } catch (err) {
+    await body?.catch(() => 0); // a write in flight must end before its descriptor is closed (and reused)
+    if (fd !== null) closeSync(fd);
+    rmSync(tmp, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT')
+      throw new EngineError({
+        code: 'diskFull',
+        title: 'The disk is full',
+        cause: (err as Error).message,
+        suggestion: 'Free some disk space or lower the cache budget, then try again. Nothing already saved was lost.',
+      });
+    throw new EngineError({
+      code: 'internal',
+      title: 'Could not write the K/V cache',
+      cause: (err as Error).message,
+      suggestion: 'Check that the data folder is writable.',
+    });
+  }
+}
+
+const readvAt = promisify(readv);
+const writevAt = promisify(writev);
+
+/**
+ * readv/writev until `total` bytes from `pos` are done: either may stop short (at most IOV_MAX parts a
+ * call, a signal); a read also stops at the end of the file. Returns the bytes done.
+ */
+async function readAllv(fd: number, parts: Uint8Array[], total: number, pos = 0): Promise<number> {
+  return allv(fd, parts, total, pos, async (bufs, at) => (await readvAt(fd, bufs, at)).bytesRead);
+}
+
+async function writeAllv(fd: number, parts: Uint8Array[], total: number, pos = 0): Promise<number> {
+  return allv(fd, parts, total, pos, async (bufs, at) => (await writevAt(fd, bufs, at)).bytesWritten);
+}
+
+async function allv(
+  fd: number,
+  parts: Uint8Array[],
+  total: number,
+  pos: number,
+  io: (bufs: Uint8Array[], at: number) => Promise<number>,
+): Promise<number> {
+  let done = 0;
+  while (done < total) {
     let skip = done;
     let i = 0;
     while (skip >= parts[i]!.length) skip -= parts[i++]!.length;
-    done += writevSync(fd, [parts[i]!.subarray(skip), ...parts.slice(i + 1, i + 1024)]);
+    const n = await io([parts[i]!.subarray(skip), ...parts.slice(i + 1, i + IOV_MAX)], pos + done);
+    if (n <= 0) break;
+    done += n;
   }
+  return done;
 }
+
+const IOV_MAX = 1024;

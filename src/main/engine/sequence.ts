@@ -236,7 +236,7 @@ export class Sequence {
    * Replace the state with rows read from files (kv-files.ts), contiguous from 0; `tokens` are their ids.
    * The state becomes the verified prefix: rows [0, loaded) and their tokens.
    */
-  loadRowFiles(files: readonly KvRowFile[], tokens: readonly number[]): RowFilesLoaded {
+  async loadRowFiles(files: readonly KvRowFile[], tokens: readonly number[]): Promise<RowFilesLoaded> {
     const total = checkRowFiles(files, this.contextLength, true);
     if (tokens.length !== total)
       throw new EngineError({
@@ -247,7 +247,7 @@ export class Sequence {
       });
     this.checkIds(tokens);
     this.past.prepare(total);
-    const r = readRowFiles(this.m.io.layout, files, (a, b) => this.past.rowViews(a, b));
+    const r = await readRowFiles(this.m.io.layout, files, (a, b) => this.past.rowViews(a, b));
     this.past.hold(r.loaded);
     this.tokens = tokens.slice(0, r.loaded);
     this.kvLen = r.loaded;

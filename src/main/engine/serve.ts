@@ -108,7 +108,7 @@ export function serveEngine(extensions: Extensions = {}): void {
         seqOf(req.seq).restoreKv(req.slices);
         return { result: undefined };
       case 'loadKvFiles':
-        return { result: seqOf(req.seq).loadRowFiles(req.files, req.tokens) };
+        return { result: await seqOf(req.seq).loadRowFiles(req.files, req.tokens) };
       case 'saveKvFiles':
         return { result: await seqOf(req.seq).saveRowFiles(req.files) };
       case 'tokenize':

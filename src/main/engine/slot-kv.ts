@@ -59,9 +59,13 @@ export class SlotKv implements PastKv {
       return true;
     }
     if (slots !== this.slots) {
-      // Same array, wider stride: move heads last to first so no head overwrites one not yet moved.
-      for (const a of this.data)
+      // Same array, wider stride: move heads last to first so no head overwrites one not yet moved. The
+      // slots that come into view are zeroed: past the old view they may hold what a load left unzeroed
+      // (prepare), and a masked slot must hold nothing non-finite.
+      for (const a of this.data) {
         for (let h = H - 1; h >= 1; h--) a.copyWithin(h * slots * D, h * this.slots * D, (h * this.slots + n) * D);
+        for (let h = 0; h < H; h++) a.fill(0, (h * slots + n) * D, (h + 1) * slots * D);
+      }
     }
     this.slots = slots;
     this.views = this.data.map((a) => kvTensor(layout, a.subarray(0, H * slots * D), slots));
@@ -151,14 +155,13 @@ export class SlotKv implements PastKv {
 
   prepare(total: number): void {
     this.length = 0; // nothing to keep when the arrays move
-    // Arrays the pool hands to a load are not zeroed whole (50 MB for a 2k-token history, ~5 ms): the load
-    // writes rows [0, total) of every head, or zeroes them where a file fails; the rest is zeroed here.
+    // Arrays the pool hands to a load are not zeroed whole (50 MB for a 2k-token history, ~5 ms; twice that
+    // in a pooled array of twice the capacity): the load writes rows [0, total) of every head, or zeroes them
+    // where a file fails; the view's spare slots are zeroed here, and the rest when it comes into view (resize).
     if (!this.reserve(total, false)) return;
     const { numKvHeads: H, headDim: D } = this.io.layout;
-    for (const a of this.data) {
+    for (const a of this.data)
       for (let h = 0; h < H; h++) a.fill(0, (h * this.slots + total) * D, (h + 1) * this.slots * D);
-      a.fill(0, H * this.slots * D);
-    }
   }
 
   hold(n: number): void {
