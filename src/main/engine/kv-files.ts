@@ -124,7 +124,11 @@ async function readFile(layout: KvLayout, f: KvRowFile, segs: Uint8Array[]): Pro
   } catch (err) {
     return { reason: ['unreadable', (err as Error).message] };
   } finally {
-    closeSync(fd);
+    try {
+      closeSync(fd);
+    } catch {
+      // what was read is checked on its own; a read-only descriptor has nothing left to flush
+    }
   }
 }
 
@@ -185,10 +189,14 @@ async function writeFile(f: KvRowFile, segs: Uint8Array[]): Promise<number> {
     for (const p of parts) sum.update(p);
     const trailer = new Uint8Array(SUM_BYTES);
     new DataView(trailer.buffer).setBigUint64(0, sum.digest(), true);
-    await body;
-    await writeAllv(fd, [trailer], SUM_BYTES, bodyEnd);
-    closeSync(fd);
-    fd = null;
+    const short = (n: number, want: number) => {
+      if (n < want) throw new Error(`the write stopped after ${n} of ${want} bytes`);
+    };
+    short(await body, bodyEnd);
+    short(await writeAllv(fd, [trailer], SUM_BYTES, bodyEnd), SUM_BYTES);
+    const done = fd;
+    fd = null; // closed once, even if close throws (a second close could hit a descriptor reused meanwhile)
+    closeSync(done);
     renameSync(tmp, f.path);
     return bodyEnd + SUM_BYTES;
   } catch (err) {
