@@ -46,6 +46,12 @@ const DISK_FULL: Omit<SerializedError, 'cause'> = {
   code: 'diskFull',
 };
 
+const CORRUPT_DB: Omit<SerializedError, 'cause'> = {
+  title: 'The database file is damaged',
+  suggestion: 'Restore reprise.db from a backup, or move it away to start afresh.',
+  code: 'corruptDb',
+};
+
 /**
  * SQLite's result codes (better-sqlite3 puts them in `code`) and file-system errors (KV block files) that a
  * person can act on.
@@ -59,11 +65,8 @@ const SQLITE_ERRORS: Record<string, Omit<SerializedError, 'cause'>> = {
     suggestion: 'Check the permissions of the data folder.',
     code: 'readOnly',
   },
-  SQLITE_CORRUPT: {
-    title: 'The database file is damaged',
-    suggestion: 'Restore reprise.db from a backup, or move it away to start afresh.',
-    code: 'corruptDb',
-  },
+  SQLITE_CORRUPT: CORRUPT_DB,
+  SQLITE_NOTADB: CORRUPT_DB, // its header overwritten while the app runs
 };
 
 const isErrorCode = (c: unknown): c is ErrorCode =>
@@ -74,7 +77,8 @@ export function serializeError(err: unknown, fallbackTitle = 'Unexpected error')
   if (err instanceof AppError) return err.toJSON();
   if (err && typeof err === 'object') {
     const e = err as { code?: unknown; title?: unknown; cause?: unknown; suggestion?: unknown; message?: unknown };
-    const known = typeof e.code === 'string' ? SQLITE_ERRORS[e.code] : undefined;
+    // better-sqlite3 gives extended result codes (SQLITE_CORRUPT_INDEX, SQLITE_READONLY_DBMOVED): the primary one decides
+    const known = typeof e.code === 'string' ? SQLITE_ERRORS[e.code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')] : undefined;
     if (known) return { ...known, cause: typeof e.message === 'string' ? e.message : undefined };
     // an AppError that crossed a structured clone (a worker, the wire) arrives as plain data
     if (typeof e.title === 'string' && isErrorCode(e.code)) {

@@ -1,9 +1,10 @@
 // Data at rest: owner-only permissions, deleted text not left in the file, damage found at start-up.
 import assert from 'node:assert/strict';
-import { chmodSync, closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { serializeError } from '../../shared/errors.ts';
 import { DatabaseDamagedError } from './database.ts';
 import { DB_FILE, Store } from './store.ts';
 import { tmpDir } from './store.testkit.ts';
@@ -87,3 +88,57 @@ test('a damaged database is reported at start-up with what to do, and left as it
     t.cleanup();
   }
 });
+
+test('a file that is not a database is reported at start-up as damaged, and left as it was', () => {
+  const t = tmpDir();
+  try {
+    Store.open(t.dir).close();
+    const file = join(t.dir, DB_FILE);
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.from('not a database, whatever it was'.padEnd(100, '.')), 0, 100, 0); // the header
+    closeSync(fd);
+    const before = readFileSync(file);
+    assert.throws(
+      () => Store.open(t.dir),
+      (e: unknown) => {
+        assert.ok(e instanceof DatabaseDamagedError, String(e));
+        assert.match(e.cause, /cannot read .* as a database: file is not a database/);
+        assert.match(e.suggestion, /backup/);
+        assert.doesNotMatch(e.suggestion, /skip-check/, 'nothing can be exported from it');
+        return true;
+      },
+    );
+    assert.ok(readFileSync(file).equals(before), 'the file was modified');
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('SQLite errors keep their meaning through extended codes: a moved database is read-only, an unreadable one damaged', () => {
+  const t = tmpDir();
+  try {
+    const db = new Database(join(t.dir, 'a.db'));
+    db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+    renameSync(join(t.dir, 'a.db'), join(t.dir, 'b.db'));
+    const moved = catchErr(() => db.exec('INSERT INTO t VALUES (2)'));
+    db.close();
+    assert.equal((moved as { code: string }).code, 'SQLITE_READONLY_DBMOVED');
+    assert.equal(serializeError(moved).code, 'readOnly');
+    writeFileSync(join(t.dir, 'c.db'), Buffer.alloc(8192, 0x41));
+    const junk = new Database(join(t.dir, 'c.db'));
+    const notDb = catchErr(() => junk.pragma('user_version'));
+    junk.close();
+    assert.equal(serializeError(notDb).code, 'corruptDb');
+  } finally {
+    t.cleanup();
+  }
+});
+
+function catchErr(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  assert.fail('expected an error');
+}

@@ -14,13 +14,18 @@ export class DatabaseDamagedError extends Error {
   readonly title = 'The Reprise database is damaged';
   override readonly cause: string;
   readonly suggestion: string;
+  /** `unreadable`: SQLite cannot read the file as a database at all (its header is not one). */
   constructor(
     readonly file: string,
     problems: string[],
+    unreadable = false,
   ) {
-    const cause = `SQLite's integrity check of ${file} reports: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`;
-    const suggestion =
-      'Reprise did not modify it. Export what can still be read with `npm run cli -- export --data <folder> --skip-check --out conversations.json`, then move the damaged file aside and start again (import the export into the new database).';
+    const cause = unreadable
+      ? `SQLite cannot read ${file} as a database: ${problems[0]}`
+      : `SQLite's integrity check of ${file} reports: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`;
+    const suggestion = unreadable
+      ? 'Reprise did not modify it. Restore it from a backup, or move it aside and start again with an empty database.'
+      : 'Reprise did not modify it. Export what can still be read with `npm run cli -- export --data <folder> --skip-check --out conversations.json`, then move the damaged file aside and start again (import the export into the new database).';
     super(`The Reprise database is damaged: ${cause}. ${suggestion}`);
     this.name = 'DatabaseDamagedError';
     this.cause = cause;
@@ -50,7 +55,14 @@ export function openDatabase(file: string, o: { skipIntegrityCheck?: boolean } =
   }
   const db = new Database(file);
   try {
-    const v = schemaVersion(db);
+    let v: number;
+    try {
+      v = schemaVersion(db); // the first read of the file
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_NOTADB')
+        throw new DatabaseDamagedError(file, [(err as Error).message], true);
+      throw err;
+    }
     if (v > LATEST_VERSION) throw new SchemaTooNewError(v, LATEST_VERSION);
     if (file !== ':memory:' && !o.skipIntegrityCheck) {
       let problems: string[];
