@@ -274,7 +274,9 @@ test('the queue is bounded (429 past it); a client that leaves while queued is c
     void chunk;
     // the first runs; a second waits for the engine; a third is one too many
     queued = r.client.chat.completions.create(long, { signal: leaving.signal }).catch((e: unknown) => e);
-    await new Promise((done) => setTimeout(done, 20));
+    // until the server counts it (a fixed sleep was a race on a loaded machine)
+    for (let i = 0; i < 400 && r.runner.queued < 2; i++) await new Promise((done) => setTimeout(done, 5));
+    assert.equal(r.runner.queued, 2, 'the second request is queued behind the first');
     leaving.abort(); // the waiting client goes away before its turn
     await assert.rejects(
       r.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }], max_tokens: 1 }),

@@ -40,6 +40,11 @@ export class ApiRunner {
     private readonly maxQueue = DEFAULT_MAX_QUEUE,
   ) {}
 
+  /** Requests waiting or running now. */
+  get queued(): number {
+    return this.pending;
+  }
+
   /** Logs a failed request. */
   failed(endpoint: string, err: unknown): ApiError {
     const e = toApiError(err);

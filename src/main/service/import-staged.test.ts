@@ -11,7 +11,7 @@ let backend: TestBackend;
 let client: ApiClient;
 let close: () => Promise<void>;
 before(async () => ({ backend, client, close } = await openTestService()));
-after(() => close());
+after(() => close?.()); // undefined when before() failed: its own error is the one to see
 
 /** A Reprise JSON file: one conversation of `n` messages in one chain. */
 function bigExport(n: number, title = 'big'): string {

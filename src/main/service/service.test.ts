@@ -13,7 +13,7 @@ let backend: TestBackend;
 let client: ApiClient;
 let close: () => Promise<void>;
 before(async () => ({ backend, client, close } = await openTestService()));
-after(() => close());
+after(() => close?.()); // undefined when before() failed: its own error is the one to see
 
 test('a folder that is not a model gets a clear error and the working model stays loaded', async () => {
   const events: AppEvent[] = [];

@@ -13,7 +13,7 @@ let backend: TestBackend;
 let client: ApiClient;
 let close: () => Promise<void>;
 before(async () => ({ backend, client, close } = await openTestService()));
-after(() => close());
+after(() => close?.()); // undefined when before() failed: its own error is the one to see
 
 async function bundle(): Promise<string> {
   const conv = await client.call('conversations.create', { systemPrompt: 'You are a terse assistant.' });
