@@ -68,20 +68,10 @@ test('a damaged database is reported at start-up with what to do, and left as it
     ).rootpage;
     raw.close();
     // scribble over the messages table's root page (an interior page once there are 400 rows)
-    const fd = openSync(file, 'r+');
-    writeSync(fd, Buffer.alloc(64, 0xa5), 0, 64, (root - 1) * pageSize + 8);
-    closeSync(fd);
-    const before = readFileSync(file);
-    assert.throws(
-      () => Store.open(t.dir),
-      (e: unknown) => {
-        assert.ok(e instanceof DatabaseDamagedError, String(e));
-        assert.match(e.cause, /integrity check/);
-        assert.match(e.suggestion, /export .*--skip-check/);
-        return true;
-      },
-    );
-    assert.ok(readFileSync(file).equals(before), 'the damaged file was modified');
+    damageAndOpen(t.dir, Buffer.alloc(64, 0xa5), (root - 1) * pageSize + 8, (e) => {
+      assert.match(e.cause, /integrity check/);
+      assert.match(e.suggestion, /export .*--skip-check/);
+    });
     // what can be read is still reachable, on request
     Store.open(t.dir, { skipIntegrityCheck: true }).close();
   } finally {
@@ -93,22 +83,11 @@ test('a file that is not a database is reported at start-up as damaged, and left
   const t = tmpDir();
   try {
     Store.open(t.dir).close();
-    const file = join(t.dir, DB_FILE);
-    const fd = openSync(file, 'r+');
-    writeSync(fd, Buffer.from('not a database, whatever it was'.padEnd(100, '.')), 0, 100, 0); // the header
-    closeSync(fd);
-    const before = readFileSync(file);
-    assert.throws(
-      () => Store.open(t.dir),
-      (e: unknown) => {
-        assert.ok(e instanceof DatabaseDamagedError, String(e));
-        assert.match(e.cause, /cannot read .* as a database: file is not a database/);
-        assert.match(e.suggestion, /backup/);
-        assert.doesNotMatch(e.suggestion, /skip-check/, 'nothing can be exported from it');
-        return true;
-      },
-    );
-    assert.ok(readFileSync(file).equals(before), 'the file was modified');
+    damageAndOpen(t.dir, Buffer.from('not a database, whatever it was'.padEnd(100, '.')), 0, (e) => {
+      assert.match(e.cause, /cannot read .* as a database: file is not a database/);
+      assert.match(e.suggestion, /backup/);
+      assert.doesNotMatch(e.suggestion, /skip-check/, 'nothing can be exported from it');
+    }); // over the header
   } finally {
     t.cleanup();
   }
@@ -141,4 +120,22 @@ function catchErr(fn: () => unknown): unknown {
     return e;
   }
   assert.fail('expected an error');
+}
+
+/** Writes `bytes` at `at` in the database file; opening it must fail with `check`ed damage and change nothing. */
+function damageAndOpen(dir: string, bytes: Buffer, at: number, check: (e: DatabaseDamagedError) => void): void {
+  const file = join(dir, DB_FILE);
+  const fd = openSync(file, 'r+');
+  writeSync(fd, bytes, 0, bytes.length, at);
+  closeSync(fd);
+  const before = readFileSync(file);
+  assert.throws(
+    () => Store.open(dir),
+    (e: unknown) => {
+      assert.ok(e instanceof DatabaseDamagedError, String(e));
+      check(e);
+      return true;
+    },
+  );
+  assert.ok(readFileSync(file).equals(before), 'the damaged file was modified');
 }
