@@ -1,7 +1,7 @@
 /**
  * A long conversation is sent to the page a page at a time (issue #17: 2,000 messages were 77k DOM nodes):
  * the DOM stays bounded, scrolling up loads earlier messages, and a search hit in an early message loads
- * the page holding it and highlights it.
+ * the page holding it and highlights it; "Jump to latest" from there goes to the chat's end.
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
@@ -75,4 +75,11 @@ test('a 2,000-message chat opens at its end with a bounded DOM, loads earlier pa
   expect(await logNodes(page)).toBeLessThan(10_000);
   await expect(page.getByTestId('load-later')).toBeVisible();
   await expect(page.getByTestId('load-earlier')).toHaveCount(0);
+
+  // from there, "Jump to latest" goes to the chat's last message, not to the end of the page around the hit
+  await page.getByRole('log', { name: 'Messages' }).evaluate((el) => el.parentElement!.scrollBy({ top: 200 }));
+  await page.getByRole('button', { name: '↓ Jump to latest' }).click();
+  await expect(messages(page).last()).toContainText(`Message ${N - 1}:`);
+  await expect(messages(page).last()).toBeInViewport();
+  await expect(page.getByTestId('load-later')).toHaveCount(0);
 });

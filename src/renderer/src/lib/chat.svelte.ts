@@ -291,6 +291,13 @@ export class ChatState {
     }
   }
 
+  /** The end of the open chat's path: its last page, when what is loaded stops before it (a search hit's page). */
+  async showLatest(): Promise<void> {
+    this.focusMessageId = null;
+    const id = this.conversation?.id;
+    if (id && this.hasLater) await this.reload(id);
+  }
+
   async send(text: string = this.composer): Promise<void> {
     const body = text.trim();
     // Disconnected, the text would be lost with the failed call: it stays in the composer.
