@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KvLayout } from '../tensor/kv-types.ts';
-import { giveKv, pooledKv, takeKv } from './kv-pool.ts';
+import { giveKv, pooledKv, setKvPoolIdleMs, takeKv } from './kv-pool.ts';
 
 const layout: KvLayout = { numLayers: 2, numKvHeads: 2, headDim: 4, dtype: 'float32' };
 
@@ -29,4 +29,18 @@ test('the K/V pool hands a given array back zeroed, the smallest that fits; keep
   giveKv([chunk(), chunk(), chunk(), chunk(), chunk()]);
   assert.ok(pooledKv().bytes <= 128 * 2 ** 20);
   assert.equal(pooledKv().arrays, 4);
+});
+
+test('the pool lets its arrays go once none has been given or taken for a while', async () => {
+  setKvPoolIdleMs(50);
+  try {
+    giveKv([takeKv(layout, 10), takeKv(layout, 20)]);
+    assert.ok(pooledKv().arrays >= 2);
+    takeKv(layout, 10); // a take within the window keeps the rest a while longer
+    assert.ok(pooledKv().arrays >= 1);
+    for (let i = 0; i < 100 && pooledKv().arrays > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(pooledKv(), { arrays: 0, bytes: 0 });
+  } finally {
+    setKvPoolIdleMs(60_000);
+  }
 });

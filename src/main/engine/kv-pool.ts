@@ -28,10 +28,15 @@ export function takeKv(layout: KvLayout, tokens: number, zero = true): KvArray {
   if (best < 0) return new Arr(len);
   const [a] = free.splice(best, 1);
   pooledBytes -= a!.byteLength;
+  if (free.length) emptyWhenIdle();
   return zero ? a!.fill(0) : a!;
 }
 
-/** Arrays no sequence uses any more. The oldest go first when the pool is full. */
+/**
+ * Arrays no sequence uses any more. The oldest go first when the pool is full, and all of them once none
+ * has been given or taken for `idleMs`: switching chats reuses them at once, but an app left open should
+ * not hold up to 128 MB for a restore that may never come.
+ */
 export function giveKv(arrays: readonly KvArray[]): void {
   for (const a of arrays) {
     if (a.byteLength === 0 || a.byteLength > MAX_BYTES) continue; // an empty sequence's arrays: nothing to keep
@@ -39,6 +44,25 @@ export function giveKv(arrays: readonly KvArray[]): void {
     pooledBytes += a.byteLength;
   }
   while (pooledBytes > MAX_BYTES) pooledBytes -= free.shift()!.byteLength;
+  if (free.length) emptyWhenIdle();
+}
+
+let idleMs = 60_000;
+let idleTimer: ReturnType<typeof setTimeout> | null = null;
+
+function emptyWhenIdle(): void {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    free.length = 0;
+    pooledBytes = 0;
+    idleTimer = null;
+  }, idleMs);
+  idleTimer.unref(); // never keeps the worker alive
+}
+
+/** How long the pool keeps arrays nobody takes (tests shorten it). */
+export function setKvPoolIdleMs(ms: number): void {
+  idleMs = ms;
 }
 
 /** What the pool holds (tests). */
