@@ -6,7 +6,7 @@ import { streamSSE } from 'hono/streaming';
 import type { ChatMessage } from '../engine/index.ts';
 import type { CompletionResult } from '../chat/completion.ts';
 import { type ChatCompletionBody, chatCompletionSchema } from './schemas.ts';
-import { ApiRunner, FINISH, refuseUnsupported, stopList, textOf } from './runner.ts';
+import { ApiRunner, FINISH, refuseUnsupported, releasing, stopList, textOf } from './runner.ts';
 import { body } from './validate.ts';
 import { usageOf, logRequest, abortOnClose } from './usage.ts';
 
@@ -21,85 +21,88 @@ export function chatCompletionRoutes(app: Hono, runner: ApiRunner): void {
   app.post('/v1/chat/completions', body(chatCompletionSchema), async (c) => {
     const b = c.req.valid('json');
     refuseUnsupported(b);
-    const engine = await runner.engineFor(b.model);
-    const tR = performance.now();
-    const log = await runner.chatLog(engine, messagesOf(b));
-    const renderMs = performance.now() - tR;
-    const id = `chatcmpl-${randomUUID()}`;
-    const created = Math.floor(Date.now() / 1000);
-    const base = { id, created, model: b.model };
-    const request = (signal: AbortSignal, onText?: (t: string) => void) =>
-      runner.run({
-        endpoint: '/v1/chat/completions',
-        log,
-        temperature: b.temperature,
-        topP: b.top_p,
-        seed: b.seed,
-        maxTokens: b.max_completion_tokens ?? b.max_tokens,
-        stop: stopList(b.stop),
-        signal,
-        onText,
-      });
-    const done = (r: CompletionResult) => logRequest(runner.log, '/v1/chat/completions', r);
-
-    if (!b.stream) {
-      const r = await request(c.req.raw.signal);
-      done(r);
-      return c.json(
-        {
-          ...base,
-          object: 'chat.completion',
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content: r.text, refusal: null },
-              finish_reason: FINISH[r.stopReason],
-              logprobs: null,
-            },
-          ],
-          usage: usageOf(r),
-          x_reprise: xReprise(r, renderMs),
-        },
-        200,
-        { 'x-reprise-cached-tokens': String(r.cachedTokens) },
-      );
-    }
-
-    return streamSSE(
-      c,
-      async (stream) => {
-        const signal = abortOnClose(stream, c.req.raw.signal);
-        const chunk = (delta: object, finish: string | null, extra: object = {}) =>
-          stream.writeSSE({
-            data: JSON.stringify({
-              ...base,
-              object: 'chat.completion.chunk',
-              choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-              ...extra,
-            }),
-          });
-        await chunk({ role: 'assistant', content: '' }, null);
-        let writes = Promise.resolve();
-        const r = await request(signal, (text) => {
-          writes = writes.then(() => chunk({ content: text }, null));
+    return runner.admitted(async (admission) => {
+      const engine = await runner.engineFor(b.model);
+      const tR = performance.now();
+      const log = await runner.chatLog(engine, messagesOf(b));
+      const renderMs = performance.now() - tR;
+      const id = `chatcmpl-${randomUUID()}`;
+      const created = Math.floor(Date.now() / 1000);
+      const base = { id, created, model: b.model };
+      const request = (signal: AbortSignal, onText?: (t: string) => void) =>
+        runner.run({
+          endpoint: '/v1/chat/completions',
+          log,
+          temperature: b.temperature,
+          topP: b.top_p,
+          seed: b.seed,
+          maxTokens: b.max_completion_tokens ?? b.max_tokens,
+          stop: stopList(b.stop),
+          signal,
+          onText,
+          admission,
         });
-        await writes;
+      const done = (r: CompletionResult) => logRequest(runner.log, '/v1/chat/completions', r);
+
+      if (!b.stream) {
+        const r = await request(c.req.raw.signal);
         done(r);
-        await chunk({}, FINISH[r.stopReason]!);
-        if (b.stream_options?.include_usage)
-          await stream.writeSSE({
-            data: JSON.stringify({
-              ...base,
-              object: 'chat.completion.chunk',
-              choices: [],
-              usage: usageOf(r),
-              x_reprise: xReprise(r, renderMs),
-            }),
+        return c.json(
+          {
+            ...base,
+            object: 'chat.completion',
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: r.text, refusal: null },
+                finish_reason: FINISH[r.stopReason],
+                logprobs: null,
+              },
+            ],
+            usage: usageOf(r),
+            x_reprise: xReprise(r, renderMs),
+          },
+          200,
+          { 'x-reprise-cached-tokens': String(r.cachedTokens) },
+        );
+      }
+
+      return streamSSE(
+        c,
+        releasing(admission, async (stream) => {
+          const signal = abortOnClose(stream, c.req.raw.signal);
+          const chunk = (delta: object, finish: string | null, extra: object = {}) =>
+            stream.writeSSE({
+              data: JSON.stringify({
+                ...base,
+                object: 'chat.completion.chunk',
+                choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+                ...extra,
+              }),
+            });
+          await chunk({ role: 'assistant', content: '' }, null);
+          let writes = Promise.resolve();
+          const r = await request(signal, (text) => {
+            writes = writes.then(() => chunk({ content: text }, null));
           });
-        await stream.writeSSE({ data: '[DONE]' });
-      },
-      runner.onStreamError('/v1/chat/completions'),
-    );
+          await writes;
+          done(r);
+          await chunk({}, FINISH[r.stopReason]!);
+          if (b.stream_options?.include_usage)
+            await stream.writeSSE({
+              data: JSON.stringify({
+                ...base,
+                object: 'chat.completion.chunk',
+                choices: [],
+                usage: usageOf(r),
+                x_reprise: xReprise(r, renderMs),
+              }),
+            });
+          await stream.writeSSE({ data: '[DONE]' });
+        }),
+        runner.onStreamError('/v1/chat/completions'),
+      );
+    });
   });
 }
 

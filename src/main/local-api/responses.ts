@@ -8,7 +8,7 @@ import type { ChatMessage } from '../engine/index.ts';
 import type { CompletionResult } from '../chat/completion.ts';
 import { ApiError } from './errors.ts';
 import { type ResponseBody, responseSchema } from './schemas.ts';
-import { ApiRunner, textOf } from './runner.ts';
+import { ApiRunner, releasing, textOf } from './runner.ts';
 import { abortOnClose, logRequest } from './usage.ts';
 import { body } from './validate.ts';
 
@@ -109,90 +109,93 @@ export function responseRoutes(app: Hono, runner: ApiRunner): void {
 
   app.post('/v1/responses', body(responseSchema), async (c) => {
     const b = c.req.valid('json');
-    const engine = await runner.engineFor(b.model);
-    let history: ChatMessage[] = [];
-    let previousLog: number[] = [];
-    if (b.previous_response_id) {
-      const prev = stored(b.previous_response_id);
-      history = prev.data.messages;
-      previousLog = prev.entry.tokenLog ?? [];
-    }
-    const input = inputMessages(b);
-    const system: ChatMessage[] = b.instructions ? [{ role: 'system', content: b.instructions }] : [];
-    // the chain's exact token log is extended, as a chat turn extends its conversation's (invariant 1)
-    const log = await runner.chatLog(engine, [...system, ...history, ...input], previousLog);
-    const keep = b.store !== false;
-    const id = `resp_${randomUUID().replaceAll('-', '')}`;
-    const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
-    const createdAt = Math.floor(Date.now() / 1000);
-    const run = (signal: AbortSignal, onText?: (t: string) => void) =>
-      runner.run({
-        endpoint: '/v1/responses',
-        log,
-        temperature: b.temperature,
-        topP: b.top_p,
-        maxTokens: b.max_output_tokens,
-        signal,
-        onText,
-        entry: keep ? { id, kind: 'response', previousId: b.previous_response_id ?? null } : undefined,
-      });
-    const finish = (r: CompletionResult) => {
-      const response = responseObject(b, id, createdAt, r, messageId, keep);
-      if (keep) {
-        const data: StoredResponse = {
-          response,
-          messages: [...history, ...input, { role: 'assistant', content: r.text }],
-        };
-        entries().put({
-          id,
-          kind: 'response',
-          previousId: b.previous_response_id ?? null,
-          model: engine.info.name,
-          tokenLog: r.fullLog,
-          body: JSON.stringify(data),
-        });
+    return runner.admitted(async (admission) => {
+      const engine = await runner.engineFor(b.model);
+      let history: ChatMessage[] = [];
+      let previousLog: number[] = [];
+      if (b.previous_response_id) {
+        const prev = stored(b.previous_response_id);
+        history = prev.data.messages;
+        previousLog = prev.entry.tokenLog ?? [];
       }
-      logRequest(runner.log, '/v1/responses', r);
-      return response;
-    };
-
-    if (!b.stream) return c.json(finish(await run(c.req.raw.signal)));
-
-    return streamSSE(
-      c,
-      async (stream) => {
-        const signal = abortOnClose(stream, c.req.raw.signal);
-        let seq = 0;
-        const event = (type: string, data: object) =>
-          stream.writeSSE({ event: type, data: JSON.stringify({ type, sequence_number: seq++, ...data }) });
-        const pending = responseObject(b, id, createdAt, null, messageId, keep);
-        await event('response.created', { response: pending });
-        await event('response.in_progress', { response: pending });
-        const item = { type: 'message', id: messageId, status: 'in_progress', role: 'assistant', content: [] };
-        await event('response.output_item.added', { output_index: 0, item });
-        const part = { type: 'output_text', text: '', annotations: [] };
-        await event('response.content_part.added', { item_id: messageId, output_index: 0, content_index: 0, part });
-        let writes = Promise.resolve();
-        const r = await run(signal, (delta) => {
-          writes = writes.then(() =>
-            event('response.output_text.delta', {
-              item_id: messageId,
-              output_index: 0,
-              content_index: 0,
-              delta,
-              logprobs: [],
-            }),
-          );
+      const input = inputMessages(b);
+      const system: ChatMessage[] = b.instructions ? [{ role: 'system', content: b.instructions }] : [];
+      // the chain's exact token log is extended, as a chat turn extends its conversation's (invariant 1)
+      const log = await runner.chatLog(engine, [...system, ...history, ...input], previousLog);
+      const keep = b.store !== false;
+      const id = `resp_${randomUUID().replaceAll('-', '')}`;
+      const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
+      const createdAt = Math.floor(Date.now() / 1000);
+      const run = (signal: AbortSignal, onText?: (t: string) => void) =>
+        runner.run({
+          endpoint: '/v1/responses',
+          log,
+          temperature: b.temperature,
+          topP: b.top_p,
+          maxTokens: b.max_output_tokens,
+          signal,
+          onText,
+          entry: keep ? { id, kind: 'response', previousId: b.previous_response_id ?? null } : undefined,
+          admission,
         });
-        await writes;
-        const response = finish(r);
-        const text = { item_id: messageId, output_index: 0, content_index: 0 };
-        await event('response.output_text.done', { ...text, text: r.text, logprobs: [] });
-        await event('response.content_part.done', { ...text, part: { ...part, text: r.text } });
-        await event('response.output_item.done', { output_index: 0, item: response.output[0] });
-        await event(response.status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
-      },
-      runner.onStreamError('/v1/responses'),
-    );
+      const finish = (r: CompletionResult) => {
+        const response = responseObject(b, id, createdAt, r, messageId, keep);
+        if (keep) {
+          const data: StoredResponse = {
+            response,
+            messages: [...history, ...input, { role: 'assistant', content: r.text }],
+          };
+          entries().put({
+            id,
+            kind: 'response',
+            previousId: b.previous_response_id ?? null,
+            model: engine.info.name,
+            tokenLog: r.fullLog,
+            body: JSON.stringify(data),
+          });
+        }
+        logRequest(runner.log, '/v1/responses', r);
+        return response;
+      };
+
+      if (!b.stream) return c.json(finish(await run(c.req.raw.signal)));
+
+      return streamSSE(
+        c,
+        releasing(admission, async (stream) => {
+          const signal = abortOnClose(stream, c.req.raw.signal);
+          let seq = 0;
+          const event = (type: string, data: object) =>
+            stream.writeSSE({ event: type, data: JSON.stringify({ type, sequence_number: seq++, ...data }) });
+          const pending = responseObject(b, id, createdAt, null, messageId, keep);
+          await event('response.created', { response: pending });
+          await event('response.in_progress', { response: pending });
+          const item = { type: 'message', id: messageId, status: 'in_progress', role: 'assistant', content: [] };
+          await event('response.output_item.added', { output_index: 0, item });
+          const part = { type: 'output_text', text: '', annotations: [] };
+          await event('response.content_part.added', { item_id: messageId, output_index: 0, content_index: 0, part });
+          let writes = Promise.resolve();
+          const r = await run(signal, (delta) => {
+            writes = writes.then(() =>
+              event('response.output_text.delta', {
+                item_id: messageId,
+                output_index: 0,
+                content_index: 0,
+                delta,
+                logprobs: [],
+              }),
+            );
+          });
+          await writes;
+          const response = finish(r);
+          const text = { item_id: messageId, output_index: 0, content_index: 0 };
+          await event('response.output_text.done', { ...text, text: r.text, logprobs: [] });
+          await event('response.content_part.done', { ...text, part: { ...part, text: r.text } });
+          await event('response.output_item.done', { output_index: 0, item: response.output[0] });
+          await event(response.status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
+        }),
+        runner.onStreamError('/v1/responses'),
+      );
+    });
   });
 }

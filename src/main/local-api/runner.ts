@@ -24,6 +24,13 @@ export interface RunRequest {
   onText?: (text: string) => void;
   /** The entry that owns the request's blocks ('prompt' entries are pruned, least recently used first). */
   entry?: { id: string; kind: ApiEntryKind; previousId: string | null };
+  /** The request's place in the queue (admit()), given up when the run ends. */
+  admission: Admission;
+}
+
+/** A request's place in the queue; release() gives it up (once, however often it is called). */
+export interface Admission {
+  release(): void;
 }
 
 /** Prompt-cache entries kept (each owns its chain of blocks; the cache budget still applies to all blocks). */
@@ -105,7 +112,12 @@ export class ApiRunner {
     return [...previous.slice(0, d.keep), ...d.append];
   }
 
-  async run(r: RunRequest): Promise<CompletionResult & { entryId: string; clientGone: boolean }> {
+  /**
+   * A place in the queue from the request's arrival, or 429. Counted from the start because the chat
+   * template and the tokenizer run on the engine's worker too: counted only at the run, any number of
+   * requests could pile up behind a generation before the bound saw one.
+   */
+  admit(): Admission {
     if (this.pending >= this.maxQueue)
       throw new ApiError(
         429,
@@ -114,9 +126,30 @@ export class ApiRunner {
         null,
         'rate_limit_exceeded',
       );
+    this.pending++;
+    let held = true;
+    return {
+      release: () => {
+        if (held) this.pending--;
+        held = false;
+      },
+    };
+  }
+
+  /** Admits a request while `prepare` runs (its template, its tokens); on a failure the place is given up. */
+  async admitted<T>(prepare: (admission: Admission) => Promise<T>): Promise<T> {
+    const admission = this.admit();
+    try {
+      return await prepare(admission);
+    } catch (err) {
+      admission.release();
+      throw err;
+    }
+  }
+
+  async run(r: RunRequest): Promise<CompletionResult & { entryId: string; clientGone: boolean }> {
     const { chat, settings } = this.backend;
     const entry = r.entry ?? { id: `prompt-${randomUUID()}`, kind: 'prompt' as const, previousId: null };
-    this.pending++;
     try {
       return await chat.session.withLock(async () => {
         if (r.signal.aborted) throw new ApiError(499 as 400, 'The client went away', 'invalid_request_error');
@@ -147,9 +180,20 @@ export class ApiRunner {
         return { ...result, entryId: entry.id, clientGone: r.signal.aborted };
       });
     } finally {
-      this.pending--;
+      r.admission.release();
     }
   }
+}
+
+/** A stream's body that gives up the request's place when it ends, whether or not its run began. */
+export function releasing<A extends unknown[]>(admission: Admission, body: (...a: A) => Promise<void>) {
+  return async (...a: A): Promise<void> => {
+    try {
+      await body(...a);
+    } finally {
+      admission.release();
+    }
+  };
 }
 
 /** A message's text; image or audio parts are refused (the loaded models read text only). */
