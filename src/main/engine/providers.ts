@@ -18,8 +18,8 @@ let quieted = false;
 
 /**
  * `spin`: ORT's intra-op threads spin-wait between parallel sections (its default, kept) or sleep. Sleeping
- * made decode 2x faster in wall time with half the CPU per step on this project's loaded 2-core machine, but
- * changed the timing a local-API queue test depends on; see README, Benchmarks.
+ * made decode 2x faster in wall time with half the CPU per step on this project's loaded 2-core machine; on
+ * a quieter one it was even or 8 % slower at short context (README, Benchmarks).
  * `bytes`: the model already in memory (a rewritten graph, new-kv-graph.ts); `file` still names it in errors,
  * and its folder is where external weights are read from.
  */
