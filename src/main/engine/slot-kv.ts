@@ -31,8 +31,10 @@ export class SlotKv implements PastKv {
     this.resize(0);
   }
 
-  /** Make room for `tokens` tokens (slots rounded up to a page, capped at the context length). */
-  /** Room for `tokens` tokens; with `zero` false, arrays newly taken from the pool are not zeroed (see prepare). */
+  /**
+   * Room for `tokens` tokens (slots rounded up to a page, capped at the context length); with `zero` false,
+   * arrays newly taken from the pool are not zeroed (see prepare). True when the arrays were replaced.
+   */
   private reserve(tokens: number, zero = true): boolean {
     if (tokens <= this.slots && this.views.length) return false;
     return this.resize(Math.max(tokens, Math.min(this.contextLength, Math.ceil(tokens / PAGE) * PAGE)), zero);

@@ -26,7 +26,8 @@ export interface BlockInfo {
 }
 
 export class BlockRepo implements BlockSource, EvictableIndex {
-  // prepared once: a turn looks up every block of its history (32 for 2k tokens) twice, ~15 µs a prepare
+  // prepared once: a turn looks up every block of its history (32 for 2k tokens) twice, ~15 µs a prepare;
+  // the start-up sweep and the reap look up every file they consider
   private fileStmt?: Statement;
   private hasStmt?: Statement;
 
@@ -49,18 +50,16 @@ export class BlockRepo implements BlockSource, EvictableIndex {
       this.db.transaction(() => rows.forEach((r) => del.run(r.hash)))();
     }
     this.reap();
-    const known = this.db.prepare('SELECT 1 FROM kv_blocks WHERE hash = ?');
-    this.files.sweep((h) => known.get(h) !== undefined, ORPHAN_AGE_MS);
+    this.files.sweep((h) => this.hasBlock(h as BlockHash), ORPHAN_AGE_MS); // sweep passes only hash-shaped names
   }
 
   /** Removes the files of rows deleted since the last call (cheap when none were). */
   reap(): void {
-    const gone = this.db.prepare('SELECT hash FROM kv_block_gone').all() as Array<{ hash: string }>;
+    const gone = this.db.prepare('SELECT hash FROM kv_block_gone').all() as Array<{ hash: BlockHash }>;
     if (!gone.length) return;
-    const live = this.db.prepare('SELECT 1 FROM kv_blocks WHERE hash = ?');
     for (const { hash } of gone) {
       try {
-        if (live.get(hash) === undefined) this.files.remove(hash);
+        if (!this.hasBlock(hash)) this.files.remove(hash);
       } catch {
         // left for the sweep at the next start
       }
